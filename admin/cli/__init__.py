@@ -1,0 +1,34 @@
+"""``plaudit``: the command line for HR and operators.
+
+Each module holds the commands of one noun (rules, events, roster, leaderboard, demo, db).
+"""
+
+from __future__ import annotations
+
+import click
+
+from admin.cli.db import db
+from admin.cli.demo import demo
+from admin.cli.events import import_group, process, replay, simulate
+from admin.cli.leaderboard import leaderboard
+from admin.cli.roster import roster
+from admin.cli.rules import rules
+
+__all__ = ["main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    "db_url",
+    envvar="DATABASE_URL",
+    help="Database URL (default: sqlite:///plaudit.sqlite).",
+)
+@click.pass_context
+def main(ctx: click.Context, db_url: str | None) -> None:
+    """Plaudit: points, badges and leaderboards for employee-advocacy programs."""
+    ctx.obj = {"db": db_url}
+
+
+for command in (rules, import_group, process, replay, simulate, roster, leaderboard, demo, db):
+    main.add_command(command)

@@ -1,0 +1,78 @@
+"""What every command shares: the console, opening the database, progress bars, the rulebook."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from engine.database import Database, DatabaseConfig, open_database
+from engine.rulebook import RuleBook, default_rules_path, load_rulebook, publish
+from rules import CompiledRules, RulesError, load_rules
+
+__all__ = ["console", "ensure_rulebook", "err", "fail", "open_db", "progress", "rules_or_exit"]
+
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    err.print(f"[red]error:[/red] {message}")
+    sys.exit(code)
+
+
+def open_db(ctx: click.Context) -> Database:
+    """The database named by ``--db`` or ``DATABASE_URL`` (SQLite file by default), migrated."""
+    return open_database(DatabaseConfig(url=ctx.obj.get("db") if ctx.obj else None))
+
+
+def rules_or_exit(path: Path) -> CompiledRules:
+    """Load and validate a rules file, or print every issue (``FILE:LINE:COL: …``) and exit 1."""
+    try:
+        return load_rules(path)
+    except RulesError as exc:
+        for issue in exc.issues:
+            err.print(str(issue), markup=False)
+        err.print(f"[red]{len(exc.issues)} problem(s) in {path}[/red]")
+        sys.exit(1)
+    except OSError as exc:
+        fail(f"{path}: {exc.strerror}")
+
+
+def ensure_rulebook(db: Database) -> RuleBook:
+    """The published rulesets; on a database with none, publish the default rules file first."""
+    book = load_rulebook(db)
+    if not book:
+        path = default_rules_path()
+        if not path.exists():
+            fail(
+                f"no ruleset published and no {path} to publish (set PLAUDIT_RULES or run in the project folder)"
+            )
+        rules = rules_or_exit(path)
+        publish(db, rules, actor="plaudit (first run)")
+        err.print(f"published {path} (version {rules.version}) as the first ruleset")
+        book = load_rulebook(db)
+    return book
+
+
+@contextlib.contextmanager
+def progress(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr (quiet when stderr is not a terminal)."""
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+    with bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n: bar.advance(task, n)

@@ -1,0 +1,211 @@
+"""Scoring: pending events → ledger entries, standings and counters, in one transaction per batch.
+
+``process_batch`` takes the oldest pending events (``occurred_at`` order, ties broken by source and id so any
+arrival order gives the same sequence), scores each with the ruleset in effect when it occurred, and in the
+same transaction writes the ledger, the standings, the per-employee counters (caps, once-keys, repeats) and the
+events' new status. A crash before commit leaves the events pending, so they are simply scored again; a
+scored event is never picked again, so scoring twice has no effect.
+
+An event of an employee the roster does not know yet is *parked* with a reason; ``engine.roster`` sets parked
+events back to pending when the roster changes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from engine.database import Database
+from engine.defaults import BATCH_SIZE
+from engine.rulebook import RuleBook, load_rulebook
+from engine.standings import StandingDeltas
+
+__all__ = ["ProcessResult", "process_batch", "process_pending", "resolve_employees"]
+
+
+@dataclass
+class ProcessResult:
+    events: int = 0
+    scored: int = 0
+    parked: int = 0
+    skipped: int = (
+        0  # done without points for a stated reason (inactive employee, no ruleset, unknown type)
+    )
+    entries: int = 0
+    points: int = 0
+
+    def __iadd__(self, other: ProcessResult) -> ProcessResult:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class _Member:
+    id: int
+    active: bool
+
+
+def resolve_employees(db: Database, refs: set[str]) -> dict[str, _Member]:
+    """Employees by the ref tools used: their external id, or their email (stored and matched lowercase)."""
+    found: dict[str, _Member] = {}
+    ids = [r for r in refs if "@" not in r]
+    emails = [r for r in refs if "@" in r]
+    if ids:
+        for eid, ext, active in db.query_in(
+            'SELECT id, external_id, active FROM "employee" WHERE external_id IN ({in})', ids
+        ):
+            found[ext] = _Member(eid, bool(active))
+    if emails:
+        for eid, email, active in db.query_in(
+            'SELECT id, email, active FROM "employee" WHERE email IN ({in})', emails
+        ):
+            found[email] = _Member(eid, bool(active))
+    return found
+
+
+def process_batch(db: Database, book: RuleBook, batch_size: int = BATCH_SIZE) -> ProcessResult:
+    """Score up to ``batch_size`` pending events in one transaction."""
+    with db.transaction():
+        rows = db.query(
+            # status is a literal so the planner uses the partial index event_pending.
+            "SELECT id, type, employee_ref, occurred_at, attributes FROM \"event\" WHERE status = 'pending' "
+            "ORDER BY occurred_at, source, external_id LIMIT ?",
+            [batch_size],
+        )
+        if not rows:
+            return ProcessResult()
+        return _score(db, book, rows)
+
+
+def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> ProcessResult:
+    result = ProcessResult(events=len(rows))
+    members = resolve_employees(db, {r[2] for r in rows})
+    decode = msgspec.json.decode
+    read_ts = db.read_ts
+    now = db.ts(datetime.now(UTC))
+
+    # Pass 1: who, which ruleset, and which counters each event may touch (fetched in one query).
+    prepared: list[tuple[Any, ...]] = []
+    # (status, reason, ruleset version) -> event ids: one UPDATE per group instead of one per event.
+    statuses: defaultdict[tuple[str, str | None, str | None], list[int]] = defaultdict(list)
+    wanted: set[str] = set()
+    for event_id, etype, ref, occurred_raw, attrs_raw in rows:
+        member = members.get(ref)
+        if member is None:
+            statuses[("parked", f"unknown employee {ref!r}", None)].append(event_id)
+            result.parked += 1
+            continue
+        if not member.active:
+            statuses[("done", "employee inactive: not scored", None)].append(event_id)
+            result.skipped += 1
+            continue
+        occurred = read_ts(occurred_raw)
+        rules = book.for_time(occurred)
+        if rules is None:
+            statuses[("done", "no ruleset in effect at occurred_at", None)].append(event_id)
+            result.skipped += 1
+            continue
+        if etype not in rules.event_types:
+            statuses[
+                ("done", f"event type {etype!r} is not in ruleset {rules.version}", rules.version)
+            ].append(event_id)
+            result.skipped += 1
+            continue
+        attrs = rules.normalize(
+            etype, decode(attrs_raw) if isinstance(attrs_raw, str | bytes) else attrs_raw
+        )
+        prefix = f"{member.id}|"
+        keys = rules.counter_keys(etype, attrs, occurred)
+        wanted.update(prefix + k for k in keys)
+        prepared.append((event_id, etype, member, occurred, occurred_raw, attrs, rules))
+
+    stored: dict[str, float] = {}
+    if wanted:
+        stored = dict(
+            db.query_in('SELECT key, value FROM "counter" WHERE key IN ({in})', sorted(wanted))
+        )
+    counters: dict[int, dict[str, float]] = {}
+    for full_key, value in stored.items():
+        emp, _, key = full_key.partition("|")
+        counters.setdefault(int(emp), {})[key] = value
+
+    # Pass 2: score in order, each employee's counters carried from event to event.
+    ledger_rows: list[tuple[Any, ...]] = []
+    standings = StandingDeltas()
+    encode = msgspec.json.encode
+    for event_id, etype, member, occurred, occurred_db, attrs, rules in prepared:
+        state = counters.setdefault(member.id, {})
+        awards = rules.score(etype, attrs, occurred, state)
+        period_keys: tuple[str, ...] | None = None
+        for award in awards:
+            if not award.points:
+                continue
+            if period_keys is None:
+                period_keys = tuple(rules.periods(occurred))
+            ledger_rows.append(
+                (
+                    member.id,
+                    award.points,
+                    "rule",
+                    event_id,
+                    award.rule_id,
+                    award.rule_version,
+                    rules.version,
+                    encode(award.reasons).decode(),
+                    occurred_db,
+                    now,
+                )
+            )
+            standings.add(member.id, period_keys, award.points, occurred_db)
+            result.points += award.points
+        statuses[("done", None, rules.version)].append(event_id)
+        result.scored += 1
+    result.entries = len(ledger_rows)
+
+    db.executemany(
+        'INSERT INTO "ledger_entry" (employee, points, kind, event, rule_id, rule_version, ruleset_version, '
+        "reasons, occurred_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        ledger_rows,
+    )
+    standings.write(db)
+    changed = [
+        (f"{emp}|{key}", value)
+        for emp, state in counters.items()
+        for key, value in state.items()
+        if stored.get(f"{emp}|{key}") != value
+    ]
+    db.executemany(
+        'INSERT INTO "counter" (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+        changed,
+    )
+    for (status, reason, version), ids in statuses.items():
+        db.execute_in(
+            'UPDATE "event" SET status = ?, reason = ?, ruleset_version = ? WHERE id IN ({in})',
+            ids,
+            [status, reason, version],
+        )
+    return result
+
+
+def process_pending(
+    db: Database,
+    book: RuleBook | None = None,
+    batch_size: int = BATCH_SIZE,
+    on_batch: Callable[[ProcessResult], None] | None = None,
+) -> ProcessResult:
+    """Score every pending event, batch by batch, until none is left."""
+    book = book if book is not None else load_rulebook(db)
+    total = ProcessResult()
+    while True:
+        result = process_batch(db, book, batch_size)
+        if not result.events:
+            return total
+        total += result
+        if on_batch is not None:
+            on_batch(result)

@@ -1,0 +1,215 @@
+"""The roster: who is in the program, imported from the HR system's CSV export.
+
+All or nothing: a file with a bad row changes nothing and every bad row is named by its line. After a
+successful import, parked events (of employees unknown until now) go back to pending to be scored.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from engine.database import Database
+
+__all__ = [
+    "RosterError",
+    "RosterResult",
+    "RosterRow",
+    "import_roster",
+    "parse_roster",
+    "unpark_events",
+]
+
+REQUIRED_COLUMNS = ("external_id", "email")
+KNOWN_COLUMNS = (
+    "external_id",
+    "email",
+    "name",
+    "given_name",
+    "family_name",
+    "team",
+    "department",
+    "manager_external_id",
+    "locale",
+    "pilot_group",
+    "visibility",
+    "active",
+)
+VISIBILITIES = ("public", "team", "hidden")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_TRUE = {"yes", "true", "1", "y"}
+_FALSE = {"no", "false", "0", "n", ""}
+
+
+class RosterError(Exception):
+    """The file was not imported; ``problems`` lists every bad line as ``FILE:LINE: message``."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    external_id: str
+    email: str
+    name: str
+    team: str
+    department: str
+    manager_external_id: str | None
+    locale: str
+    pilot_group: bool
+    visibility: str
+    active: bool
+
+
+@dataclass
+class RosterResult:
+    created: int = 0
+    updated: int = 0
+    unparked: int = 0
+    rows: list[RosterRow] = field(default_factory=list)
+
+
+def _flag(value: str, column: str, problems: list[str], where: str) -> bool:
+    v = value.strip().lower()
+    if v in _TRUE:
+        return True
+    if v in _FALSE:
+        return False
+    problems.append(f"{where}: {column}: expected yes or no, got {value!r}")
+    return False
+
+
+def parse_roster(text: str, filename: str = "roster.csv") -> list[RosterRow]:
+    """Rows of a roster CSV (UTF-8, header line first); raises RosterError naming every bad line."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = reader.fieldnames or []
+    problems: list[str] = []
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    unknown = [c for c in header if c not in KNOWN_COLUMNS]
+    if missing:
+        problems.append(f"{filename}:1: missing column(s): {', '.join(missing)}")
+    if unknown:
+        problems.append(
+            f"{filename}:1: unknown column(s): {', '.join(unknown)}; known: {', '.join(KNOWN_COLUMNS)}"
+        )
+    if problems:
+        raise RosterError(problems)
+    rows: list[RosterRow] = []
+    seen: dict[str, int] = {}
+    emails: dict[str, int] = {}
+    for record in reader:
+        where = f"{filename}:{reader.line_num}"
+        if None in record:
+            problems.append(f"{where}: more fields than the header has")
+            continue
+        get = {k: (v or "").strip() for k, v in record.items()}
+        ext = get["external_id"]
+        email = get["email"].lower()
+        name = get.get("name") or " ".join(
+            p for p in (get.get("given_name"), get.get("family_name")) if p
+        )
+        if not ext:
+            problems.append(f"{where}: external_id: must not be empty")
+        elif ext in seen:
+            problems.append(f"{where}: external_id: {ext!r} already on line {seen[ext]}")
+        if not _EMAIL.match(email):
+            problems.append(f"{where}: email: {get['email']!r} is not an email address")
+        elif email in emails:
+            problems.append(f"{where}: email: {email!r} already on line {emails[email]}")
+        if not name:
+            problems.append(f"{where}: name: give name or given_name/family_name")
+        visibility = get.get("visibility") or "public"
+        if visibility not in VISIBILITIES:
+            problems.append(
+                f"{where}: visibility: expected one of {', '.join(VISIBILITIES)}, got {visibility!r}"
+            )
+        seen.setdefault(ext, reader.line_num)
+        emails.setdefault(email, reader.line_num)
+        rows.append(
+            RosterRow(
+                external_id=ext,
+                email=email,
+                name=name,
+                team=get.get("team", ""),
+                department=get.get("department", ""),
+                manager_external_id=get.get("manager_external_id") or None,
+                locale=get.get("locale", ""),
+                pilot_group=_flag(get.get("pilot_group", ""), "pilot_group", problems, where),
+                visibility=visibility,
+                active=_flag(get.get("active", "yes"), "active", problems, where),
+            )
+        )
+    if problems:
+        raise RosterError(problems)
+    return rows
+
+
+def unpark_events(db: Database, refs: Iterable[str] | None = None) -> int:
+    """Parked events go back to pending (those of ``refs`` only, when given)."""
+    if refs is None:
+        cur = db.execute(
+            'UPDATE "event" SET status = ?, reason = NULL WHERE status = ?', ["pending", "parked"]
+        )
+        return max(cur.rowcount, 0)
+    return db.execute_in(
+        'UPDATE "event" SET status = ?, reason = NULL WHERE status = ? AND employee_ref IN ({in})',
+        list(refs),
+        ["pending", "parked"],
+    )
+
+
+def import_roster(
+    db: Database, source: str | Path | list[RosterRow], filename: str | None = None
+) -> RosterResult:
+    """Create or update employees from a CSV path, CSV text or parsed rows, in one transaction."""
+    if isinstance(source, Path):
+        rows = parse_roster(source.read_text(encoding="utf-8"), filename or source.name)
+    elif isinstance(source, str):
+        rows = parse_roster(source, filename or "roster.csv")
+    else:
+        rows = source
+    result = RosterResult(rows=rows)
+    now = db.ts(datetime.now(UTC))
+    with db.transaction():
+        known = {
+            r[0]
+            for r in db.query_in(
+                'SELECT external_id FROM "employee" WHERE external_id IN ({in})',
+                [r.external_id for r in rows],
+            )
+        }
+        result.updated = len(known)
+        result.created = len(rows) - len(known)
+        db.executemany(
+            'INSERT INTO "employee" (external_id, email, name, team, department, manager_external_id, locale, '
+            "pilot_group, visibility, active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (external_id) DO UPDATE SET email = excluded.email, name = excluded.name, "
+            "team = excluded.team, department = excluded.department, "
+            "manager_external_id = excluded.manager_external_id, locale = excluded.locale, "
+            "pilot_group = excluded.pilot_group, active = excluded.active",
+            [
+                (
+                    r.external_id,
+                    r.email,
+                    r.name,
+                    r.team,
+                    r.department,
+                    r.manager_external_id,
+                    r.locale,
+                    r.pilot_group,
+                    r.visibility,
+                    r.active,
+                    now,
+                )
+                for r in rows
+            ],
+        )
+        result.unparked = unpark_events(db, [r.external_id for r in rows] + [r.email for r in rows])
+    return result

@@ -1,0 +1,102 @@
+"""Published rulesets, and which one scores an event.
+
+A published ruleset is immutable: its version names one content hash forever. Each event is scored by the
+ruleset in effect at its ``occurred_at`` (the latest one whose ``effective`` date is not after it), so
+publishing a new program never rewrites the past unless HR replays on purpose.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from engine.database import Database
+from engine.defaults import DEFAULT_RULES_PATH
+from rules import CompiledRules, load_rules, load_rules_text
+
+__all__ = [
+    "PublishError",
+    "RuleBook",
+    "default_rules_path",
+    "load_rulebook",
+    "publish",
+]
+
+
+class PublishError(Exception):
+    """Publishing would change what a published version means."""
+
+
+def default_rules_path() -> Path:
+    """``PLAUDIT_RULES``, else ``rules.yaml`` in the working directory."""
+    return Path(os.environ.get("PLAUDIT_RULES") or DEFAULT_RULES_PATH)
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """Every published ruleset, compiled once, ordered by the date it takes effect."""
+
+    rulesets: tuple[CompiledRules, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_starts", [r.effective.astimezone(UTC) for r in self.rulesets])
+
+    @property
+    def current(self) -> CompiledRules | None:
+        return self.rulesets[-1] if self.rulesets else None
+
+    def for_time(self, occurred_at: datetime) -> CompiledRules | None:
+        """The ruleset in effect at ``occurred_at``; None before the first one."""
+        i = bisect.bisect_right(self._starts, occurred_at) - 1  # type: ignore[attr-defined]
+        return self.rulesets[i] if i >= 0 else None
+
+    def __bool__(self) -> bool:
+        return bool(self.rulesets)
+
+
+def load_rulebook(db: Database) -> RuleBook:
+    """Compile every published ruleset (their own ``tests:`` passed when they were published)."""
+    rows = db.query('SELECT text, version FROM "ruleset" ORDER BY effective, id')
+    return RuleBook(
+        tuple(
+            load_rules_text(text, filename=f"ruleset {version}", run_tests=False)
+            for text, version in rows
+        )
+    )
+
+
+def publish(
+    db: Database, rules: CompiledRules | str | Path, actor: str = ""
+) -> tuple[CompiledRules, bool]:
+    """Publish a validated program; returns it and whether it was new.
+
+    Publishing the same version with the same content again is a no-op, so scripts can publish on every start.
+    """
+    if not isinstance(rules, CompiledRules):
+        rules = load_rules(rules)
+    with db.transaction():
+        rows = db.query('SELECT content_hash FROM "ruleset" WHERE version = ?', [rules.version])
+        if rows:
+            if rows[0][0] != rules.content_hash:
+                raise PublishError(
+                    f"version {rules.version!r} is already published with other content; a published ruleset "
+                    "is immutable: give the changed program a new program.version"
+                )
+            return rules, False
+        db.execute(
+            'INSERT INTO "ruleset" (version, program_id, content_hash, effective, text, published_by, published_at) '
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                rules.version,
+                rules.program_id,
+                rules.content_hash,
+                db.ts(rules.effective),
+                rules.text,
+                actor,
+                db.ts(datetime.now(UTC)),
+            ],
+        )
+    return rules, True

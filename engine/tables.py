@@ -1,0 +1,124 @@
+"""The database schema, as Piccolo tables.
+
+The database is the source of truth: the inbox of events, the append-only ledger, the standings derived from it,
+the per-employee counters that caps, once-keys and diminishing returns need, and the published rulesets.
+Piccolo owns the schema and migrations (``engine/migrations``); the scoring hot path writes through the
+driver connection (see ``engine.database``) because building SQL per row in Python is 40x slower.
+"""
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+__all__ = [
+    "ALL_TABLES",
+    "Counter",
+    "Employee",
+    "Event",
+    "LedgerEntry",
+    "Ruleset",
+    "Standing",
+]
+
+
+class Employee(Table):
+    """A person in the program, keyed by the HR system's id; email is the second way tools name people."""
+
+    external_id = Varchar(length=128, unique=True)
+    email = Varchar(length=320, null=True, default=None, index=True)
+    name = Varchar(length=255)
+    team = Varchar(length=128, default="", index=True)
+    department = Varchar(length=128, default="")
+    manager_external_id = Varchar(length=128, null=True, default=None)
+    locale = Varchar(length=16, default="")
+    pilot_group = Boolean(default=False)
+    #: public: on every board; team: only on the own team's board; hidden: on no public board.
+    visibility = Varchar(length=16, default="public")
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Event(Table):
+    """The inbox: every event a tool sent, unique per (source, external_id), scored once."""
+
+    source = Varchar(length=64)
+    external_id = Varchar(length=255)
+    type = Varchar(length=64)
+    #: The employee as the tool named them (external id or email): matched against the roster when the event is
+    #: scored, so an event may arrive before its employee (it is parked until the roster knows them).
+    employee_ref = Varchar(length=320)
+    occurred_at = Timestamptz()
+    received_at = Timestamptz(default=TimestamptzNow())
+    attributes = JSON(default="{}")
+    #: pending -> done | parked (unknown employee, retried when the roster changes) | rejected (never scored).
+    status = Varchar(length=16, default="pending")
+    reason = Text(null=True, default=None)
+    ruleset_version = Varchar(length=64, null=True, default=None)
+
+
+class LedgerEntry(Table):
+    """Append-only: points with the event, rule and ruleset that gave them and a human reason.
+
+    A correction is a new entry (kind ``adjustment``) naming who made it and why.
+    """
+
+    employee = ForeignKey(references=Employee, on_delete=OnDelete.restrict)
+    points = Integer()
+    kind = Varchar(length=16, default="rule")
+    event = ForeignKey(references=Event, null=True, default=None, on_delete=OnDelete.restrict)
+    rule_id = Varchar(length=64, null=True, default=None)
+    rule_version = Varchar(length=16, null=True, default=None)
+    ruleset_version = Varchar(length=64, null=True, default=None)
+    reasons = JSON(default="[]")
+    actor = Varchar(length=255, null=True, default=None)
+    why = Text(null=True, default=None)
+    #: When the points were earned: the period an entry counts in comes from this, not from created_at.
+    occurred_at = Timestamptz()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Standing(Table):
+    """Score of one employee on one board and period (a day, ISO week, month, quarter, or ``all``).
+
+    One row serves every scope: a team's board is the same scores filtered by the employees' team, so a
+    point is written once per period, not once per period and scope. ``reached_at`` is when the score was
+    reached (the latest contributing occurred_at), for the earlier-to-reach-wins tie policy.
+    """
+
+    board = Varchar(length=32)
+    period = Varchar(length=16)
+    employee = ForeignKey(references=Employee)
+    score = Integer(default=0)
+    reached_at = Timestamptz()
+
+
+class Counter(Table):
+    """Per-employee state of caps, once-keys and repeats: ``<employee id>|<key from the rules>``."""
+
+    key = Varchar(length=512, unique=True)
+    value = Float(default=0.0)
+
+
+class Ruleset(Table):
+    """A published program: immutable once published (version + content hash)."""
+
+    version = Varchar(length=64, unique=True)
+    program_id = Varchar(length=64)
+    content_hash = Varchar(length=64)
+    effective = Timestamptz()
+    text = Text()
+    published_by = Varchar(length=255, default="")
+    published_at = Timestamptz(default=TimestamptzNow())
+
+
+ALL_TABLES: tuple[type[Table], ...] = (Employee, Event, LedgerEntry, Standing, Counter, Ruleset)

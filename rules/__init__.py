@@ -1,0 +1,35 @@
+"""rules: the rules.yaml program of Plaudit: strict loading, compiled matchers, scoring.
+
+Knows nothing of databases, HTTP or the CLI; the engine and the CLI are written against the
+names exported here.
+"""
+
+from __future__ import annotations
+
+from rules._fields import EventTypeSpec, FieldSpec
+from rules.compiling import CompiledRules, compile_rules
+from rules.errors import RuleIssue, RulesError
+from rules.loading import load_rules, load_rules_text
+from rules.periods import PERIOD_KINDS, PeriodKeys, period_keys
+from rules.results import Award, CheckResult, RuleExplanation
+from rules.spec import CapSpec, ProgramSpec, RuleSpec
+
+__all__ = [
+    "PERIOD_KINDS",
+    "Award",
+    "CapSpec",
+    "CheckResult",
+    "CompiledRules",
+    "EventTypeSpec",
+    "FieldSpec",
+    "PeriodKeys",
+    "ProgramSpec",
+    "RuleExplanation",
+    "RuleIssue",
+    "RuleSpec",
+    "RulesError",
+    "compile_rules",
+    "load_rules",
+    "load_rules_text",
+    "period_keys",
+]

@@ -1,0 +1,976 @@
+"""The validated program, and the schema walker that builds it from YAML nodes.
+
+The walker never stops at the first problem: each section is checked as far as it can be and every
+issue is reported at the node it concerns (the key for unknown keys, the value for bad values).
+Sections are listed in ``_SECTIONS`` in dependency order; adding one (badges, awards, ...) is a
+new entry there plus a ``_section_<name>`` method.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+from datetime import date, datetime
+from typing import Any, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
+
+from rules._fields import (
+    FIELD_TYPES,
+    EventTypeSpec,
+    FieldSpec,
+    check_field_value,
+    describe_value,
+    is_number,
+)
+from rules._report import Issues, unknown_name
+from rules._yaml import INVALID, YNode
+from rules.conditions import Cond, parse_condition, render, valid_field_name
+from rules.periods import WEEK_STARTS
+
+__all__ = [
+    "CAP_PERIODS",
+    "ONCE_PERIODS",
+    "CampaignSpec",
+    "CapSpec",
+    "EventTypeSpec",
+    "FieldSpec",
+    "FixedPoints",
+    "MultiplierSpec",
+    "OnceSpec",
+    "Points",
+    "PointsByValue",
+    "PointsFromField",
+    "ProgramSpec",
+    "RepeatSpec",
+    "RuleSpec",
+    "TestEventSpec",
+    "TestSpec",
+    "WeightSpec",
+    "build_program",
+]
+
+CAP_PERIODS: Final = ("day", "week", "month")
+ONCE_PERIODS: Final = ("day", "week", "month", "ever")
+# Ids end up in counter keys ("cap:<id>:<period>") and messages: no colons, no spaces.
+_ID_PATTERN: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
+_DATE_PATTERN: Final = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+
+
+class CapSpec(msgspec.Struct, frozen=True):
+    id: str
+    per: str
+    max: int
+    description: str = ""
+
+    @property
+    def label(self) -> str:
+        """How a cap is named in reasons: its description, else its id and period."""
+        return self.description or f"{self.id} (per {self.per})"
+
+
+class CampaignSpec(msgspec.Struct, frozen=True):
+    """A time-boxed boost; ``start``..``until`` are inclusive local dates."""
+
+    id: str
+    name: str
+    start: date
+    until: date
+    rules: tuple[str, ...]
+    multiplier: float
+    when: Cond | None = None
+
+
+class FixedPoints(msgspec.Struct, frozen=True):
+    value: float
+
+
+class PointsByValue(msgspec.Struct, frozen=True):
+    field: str
+    values: dict[str, float]
+    default: float = 0.0
+
+
+class PointsFromField(msgspec.Struct, frozen=True):
+    field: str
+    times: float = 1.0
+
+
+Points = FixedPoints | PointsByValue | PointsFromField
+
+
+class WeightSpec(msgspec.Struct, frozen=True):
+    field: str
+    values: dict[str, float]
+    default: float = 1.0
+
+
+class MultiplierSpec(msgspec.Struct, frozen=True):
+    when: Cond
+    factor: float
+    reason: str
+
+
+class RepeatSpec(msgspec.Struct, frozen=True):
+    key: tuple[str, ...]
+    factors: tuple[float, ...]
+
+
+class OnceSpec(msgspec.Struct, frozen=True):
+    key: tuple[str, ...]
+    per: str = "ever"
+
+
+class RuleSpec(msgspec.Struct, frozen=True):
+    id: str
+    description: str
+    event: str
+    points: Points
+    when: Cond | None = None
+    weight: WeightSpec | None = None
+    multipliers: tuple[MultiplierSpec, ...] = ()
+    repeat: RepeatSpec | None = None
+    once: OnceSpec | None = None
+    cap: str | None = None
+    line: int = 0
+
+
+class TestEventSpec(msgspec.Struct, frozen=True):
+    type: str
+    occurred_at: datetime
+    attributes: dict[str, Any]
+
+
+class TestSpec(msgspec.Struct, frozen=True):
+    name: str
+    events: tuple[TestEventSpec, ...]
+    points: int
+    rules: tuple[str, ...] | None = None
+    reasons: tuple[str, ...] = ()
+    line: int = 0
+    col: int = 0
+
+
+class ProgramSpec(msgspec.Struct, frozen=True):
+    id: str
+    name: str
+    version: str
+    effective: date
+    timezone: str
+    week_start: str
+    event_types: dict[str, EventTypeSpec]
+    caps: dict[str, CapSpec]
+    campaigns: tuple[CampaignSpec, ...]
+    rules: tuple[RuleSpec, ...]
+    tests: tuple[TestSpec, ...]
+    rule_versions: dict[str, str]
+
+
+# name -> required; walked in this order because later sections refer to earlier ones.
+_SECTIONS: Final = {
+    "program": True,
+    "event_types": True,
+    "caps": False,
+    "rules": True,
+    "campaigns": False,
+    "tests": False,
+}
+
+_PROGRAM_KEYS: Final = {
+    "id": True,
+    "name": False,
+    "version": True,
+    "effective": True,
+    "timezone": True,
+    "week_start": False,
+}
+_RULE_KEYS: Final = {
+    "id": True,
+    "description": False,
+    "event": True,
+    "when": False,
+    "points": True,
+    "weight": False,
+    "multipliers": False,
+    "repeat": False,
+    "once": False,
+    "cap": False,
+}
+_CAMPAIGN_KEYS: Final = {
+    "id": True,
+    "name": False,
+    "from": True,
+    "until": True,
+    "rules": True,
+    "when": False,
+    "multiplier": True,
+}
+
+
+def _what(value: Any) -> str:
+    """A wrong value as shown in 'expected X, got <this>'."""
+    if isinstance(value, str):
+        return f'string "{value}"'
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"boolean {'true' if value else 'false'}"
+    if is_number(value):
+        return f"number {value}"
+    return describe_value(value)
+
+
+class _Walker:
+    """Checks one YAML tree against the schema; every method reports and returns None on error."""
+
+    def __init__(self, issues: Issues) -> None:
+        self.issues = issues
+        self.event_types: dict[str, EventTypeSpec] = {}
+        self.caps: dict[str, CapSpec] = {}
+        self.rules: dict[str, RuleSpec] = {}
+        self.rule_nodes: dict[str, YNode] = {}
+        self.campaigns: list[CampaignSpec] = []
+        self.campaign_nodes: list[YNode] = []
+        self.tests: list[TestSpec] = []
+        self.program: dict[str, Any] | None = None
+        self.rule_ids_seen: set[str] = set()  # ids of rules, valid or not (for references)
+
+    # -- primitive checks --------------------------------------------------------------------
+
+    def keys(self, node: YNode, allowed: dict[str, bool], what: str) -> dict[str, YNode] | None:
+        """The entries of a mapping with known keys; unknown keys and missing ones reported."""
+        if node.kind != "map":
+            self.wrong(node, f"a mapping ({what})", what)
+            return None
+        result: dict[str, YNode] = {}
+        unknown: list[str] = []
+        for key, (key_node, value) in node.value.items():
+            if key in allowed:
+                result[key] = value
+            else:
+                unknown.append(key)
+                self.issues.at(key_node, unknown_name("key", key, allowed, f"in {what}"))
+        for key, required in allowed.items():
+            # A misspelt required key is one mistake: its "did you mean" already says it all.
+            if (
+                required
+                and key not in result
+                and not difflib.get_close_matches(key, unknown, n=1, cutoff=0.6)
+            ):
+                self.issues.at(node, f'missing key "{key}" in {what}')
+        return result
+
+    def wrong(self, node: YNode, expected: str, what: str) -> None:
+        if node.kind == "scalar" and node.value is INVALID:
+            return  # a YAML trap: reported once already
+        got = {"map": "a mapping", "seq": "a list"}.get(node.kind) or _what(node.value)
+        self.issues.at(node, f"{what}: expected {expected}, got {got}")
+
+    def text(self, node: YNode, what: str, *, allow_number: bool = False) -> str | None:
+        if node.kind == "scalar" and isinstance(node.value, str):
+            if not node.value.strip():
+                self.issues.at(node, f"{what}: must not be empty")
+                return None
+            return node.value
+        if allow_number and node.kind == "scalar" and is_number(node.value):
+            return node.raw  # the digits as written: 2026.10 must not become "2026.1"
+        self.wrong(node, "a string", what)
+        return None
+
+    def ident(self, node: YNode, what: str) -> str | None:
+        value = self.text(node, what)
+        if value is not None and not _ID_PATTERN.match(value):
+            self.issues.at(
+                node,
+                f'{what}: "{value}" is not a valid id (letters, digits, _ . -; '
+                "starting with a letter)",
+            )
+            return None
+        return value
+
+    def number(
+        self, node: YNode, what: str, *, positive: bool = False, non_negative: bool = False
+    ) -> float | None:
+        if node.kind != "scalar" or not is_number(node.value):
+            self.wrong(node, "a number", what)
+            return None
+        value = float(node.value)
+        if positive and value <= 0:
+            self.issues.at(node, f"{what}: must be greater than 0, got {node.raw}")
+            return None
+        if non_negative and value < 0:
+            self.issues.at(node, f"{what}: must not be negative, got {node.raw}")
+            return None
+        return value
+
+    def integer(self, node: YNode, what: str, *, positive: bool = False) -> int | None:
+        value = node.value if node.kind == "scalar" else None
+        if not isinstance(value, int) or isinstance(value, bool):
+            self.wrong(node, "a whole number" if not positive else "a positive whole number", what)
+            return None
+        if positive and value <= 0:
+            self.issues.at(node, f"{what}: must be greater than 0, got {value}")
+            return None
+        return value
+
+    def boolean(self, node: YNode, what: str) -> bool | None:
+        if node.kind == "scalar" and isinstance(node.value, bool):
+            return node.value
+        self.wrong(node, "true or false", what)
+        return None
+
+    def choice(self, node: YNode, options: tuple[str, ...], what: str) -> str | None:
+        value = self.text(node, what)
+        if value is not None and value not in options:
+            self.issues.at(node, f'{what}: expected one of {", ".join(options)}, got "{value}"')
+            return None
+        return value
+
+    def day(self, node: YNode, what: str) -> date | None:
+        value = self.text(node, what)
+        if value is None:
+            return None
+        if _DATE_PATTERN.match(value):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        self.issues.at(node, f'{what}: expected a date "YYYY-MM-DD", got "{value}"')
+        return None
+
+    def seq(self, node: YNode, what: str, *, non_empty: bool = False) -> list[YNode] | None:
+        if node.kind != "seq":
+            self.wrong(node, "a list", what)
+            return None
+        if non_empty and not node.value:
+            self.issues.at(node, f"{what}: must not be empty")
+            return None
+        return node.value
+
+    def field_ref(
+        self, node: YNode, event_type: str | None, what: str, types: tuple[str, ...] | None = None
+    ) -> FieldSpec | None:
+        """A field name of ``event_type``, optionally restricted to some field types."""
+        name = self.text(node, what)
+        if name is None or event_type is None:
+            return None
+        fields = self.event_types[event_type].fields
+        spec = fields.get(name)
+        if spec is None:
+            self.issues.at(
+                node, unknown_name("field", name, fields, f"for event type {event_type}")
+            )
+            return None
+        if types is not None and spec.type not in types:
+            self.issues.at(
+                node, f"{what}: {name} is {spec.type}; expected a {' or '.join(types)} field"
+            )
+            return None
+        return spec
+
+    def key_fields(self, node: YNode, event_type: str | None, what: str) -> tuple[str, ...] | None:
+        items = self.seq(node, what, non_empty=True)
+        if items is None:
+            return None
+        names = [self.field_ref(item, event_type, what) for item in items]
+        if any(n is None for n in names):
+            return None
+        return tuple(n.name for n in names if n is not None)
+
+    # -- top level ---------------------------------------------------------------------------
+
+    def document(self, root: YNode) -> None:
+        if root.kind != "map":
+            self.issues.at(
+                root,
+                "a rules file must be a mapping with the sections "
+                f"{', '.join(k for k, req in _SECTIONS.items() if req)}",
+            )
+            return
+        sections = self.keys(root, _SECTIONS, "the rules file")
+        if sections is None:
+            return
+        for name in _SECTIONS:
+            if name in sections:
+                getattr(self, f"_section_{name}")(sections[name])
+
+    # -- program -----------------------------------------------------------------------------
+
+    def _section_program(self, node: YNode) -> None:
+        entries = self.keys(node, _PROGRAM_KEYS, "program")
+        if entries is None:
+            return
+        get = entries.get
+        program: dict[str, Any] = {
+            "id": self.ident(get("id"), "program.id") if get("id") else None,
+            "name": self.text(get("name"), "program.name") if get("name") else None,
+            "version": (
+                self.text(get("version"), "program.version", allow_number=True)
+                if get("version")
+                else None
+            ),
+            "effective": self.day(get("effective"), "program.effective")
+            if get("effective")
+            else None,
+            "timezone": self.timezone(get("timezone")) if get("timezone") else None,
+            "week_start": (
+                self.choice(get("week_start"), WEEK_STARTS, "program.week_start")
+                if get("week_start")
+                else "monday"
+            ),
+        }
+        program["name"] = program["name"] or program["id"]
+        if all(program[k] is not None for k in program):
+            self.program = program
+
+    def timezone(self, node: YNode) -> str | None:
+        name = self.text(node, "program.timezone")
+        if name is None:
+            return None
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.issues.at(
+                node,
+                f'program.timezone: unknown time zone "{name}"; use an IANA '
+                'name such as "Europe/Amsterdam" or "UTC"',
+            )
+            return None
+        return name
+
+    # -- event types -------------------------------------------------------------------------
+
+    def _section_event_types(self, node: YNode) -> None:
+        if node.kind != "map":
+            self.wrong(node, "a mapping of event types", "event_types")
+            return
+        if not node.value:
+            self.issues.at(node, "event_types: at least one event type is needed")
+            return
+        for name, (key_node, value) in node.value.items():
+            if not _ID_PATTERN.match(name):
+                self.issues.at(key_node, f'event type "{name}" is not a valid name')
+                continue
+            entries = self.keys(value, {"fields": True}, f"event type {name}")
+            if entries is None or "fields" not in entries:
+                # still register it so rules naming it are not reported twice
+                self.event_types[name] = EventTypeSpec(name, {})
+                continue
+            self.event_types[name] = EventTypeSpec(name, self.fields(entries["fields"], name))
+
+    def fields(self, node: YNode, event_type: str) -> dict[str, FieldSpec]:
+        result: dict[str, FieldSpec] = {}
+        if node.kind == "scalar" and node.value is None:
+            return result  # `fields:` with nothing: an event type without attributes
+        if node.kind != "map":
+            self.wrong(node, "a mapping of field names to types", f"{event_type}.fields")
+            return result
+        for name, (key_node, value) in node.value.items():
+            if not valid_field_name(name):
+                self.issues.at(
+                    key_node,
+                    f'field name "{name}" is not allowed: use letters, '
+                    "digits and _ (not a keyword nor all, any, not, expr)",
+                )
+                continue
+            spec = self.field_type(value, name, f"{event_type}.{name}")
+            if spec is not None:
+                result[name] = spec
+        return result
+
+    def field_type(self, node: YNode, name: str, what: str) -> FieldSpec | None:
+        if node.kind == "scalar":
+            kind = self.text(node, what)
+            if kind is None:
+                return None
+            if kind not in FIELD_TYPES:
+                self.issues.at(node, unknown_name("type", kind, FIELD_TYPES, f"for {what}"))
+                return None
+            return FieldSpec(name, kind)
+        if node.kind != "map":
+            self.wrong(node, "a type name or {type: ..., default: ...}", what)
+            return None
+        is_enum = "enum" in node.value
+        allowed = {"enum" if is_enum else "type": True, "default": False, "required": False}
+        entries = self.keys(node, allowed, what)
+        if entries is None or len(entries) < sum(allowed.values()):
+            return None
+        if is_enum:
+            members = self.seq(entries["enum"], f"{what}.enum", non_empty=True)
+            if members is None:
+                return None
+            values = [self.text(m, f"{what}.enum") for m in members]
+            if any(v is None for v in values):
+                return None
+            if len(set(values)) != len(values):
+                self.issues.at(entries["enum"], f"{what}.enum: values must be unique")
+            spec = FieldSpec(name, "enum", enum=tuple(v for v in values if v is not None))
+        else:
+            kind = self.text(entries["type"], f"{what}.type")
+            if kind is None:
+                return None
+            if kind not in FIELD_TYPES:
+                self.issues.at(
+                    entries["type"], unknown_name("type", kind, FIELD_TYPES, f"for {what}")
+                )
+                return None
+            spec = FieldSpec(name, kind)
+        required = False
+        if "required" in entries:
+            required = bool(self.boolean(entries["required"], f"{what}.required"))
+        default = None
+        if "default" in entries:
+            default_node = entries["default"]
+            if default_node.kind != "scalar":
+                self.wrong(default_node, "a single value", f"{what}.default")
+            elif default_node.value is not INVALID:
+                problem = check_field_value(spec, default_node.value)
+                if problem:
+                    self.issues.at(default_node, f"{what}.default: {problem}")
+                else:
+                    default = default_node.value
+        return FieldSpec(name, spec.type, spec.enum, default, required)
+
+    # -- caps --------------------------------------------------------------------------------
+
+    def _section_caps(self, node: YNode) -> None:
+        if node.kind != "map":
+            self.wrong(node, "a mapping of cap ids to {per, max}", "caps")
+            return
+        for cap_id, (key_node, value) in node.value.items():
+            if not _ID_PATTERN.match(cap_id):
+                self.issues.at(key_node, f'cap id "{cap_id}" is not a valid id')
+                continue
+            entries = self.keys(
+                value, {"per": True, "max": True, "description": False}, f"cap {cap_id}"
+            )
+            if entries is None or "per" not in entries or "max" not in entries:
+                continue
+            per = self.choice(entries["per"], CAP_PERIODS, f"caps.{cap_id}.per")
+            maximum = self.integer(entries["max"], f"caps.{cap_id}.max", positive=True)
+            description = ""
+            if "description" in entries:
+                description = self.text(entries["description"], f"caps.{cap_id}.description") or ""
+            if per is not None and maximum is not None:
+                self.caps[cap_id] = CapSpec(cap_id, per, maximum, description)
+
+    # -- rules -------------------------------------------------------------------------------
+
+    def _section_rules(self, node: YNode) -> None:
+        items = self.seq(node, "rules", non_empty=True)
+        for item in items or ():
+            rule = self.rule(item)
+            if rule is not None:
+                self.rules[rule.id] = rule
+                self.rule_nodes[rule.id] = item
+
+    def rule(self, node: YNode) -> RuleSpec | None:
+        entries = self.keys(node, _RULE_KEYS, "rule")
+        if entries is None:
+            return None
+        ok = all(k in entries for k, req in _RULE_KEYS.items() if req)
+        rule_id = self.ident(entries["id"], "rule id") if "id" in entries else None
+        if rule_id is not None:
+            if rule_id in self.rule_ids_seen:
+                self.issues.at(entries["id"], f'duplicate rule id "{rule_id}"')
+                rule_id = None
+            else:
+                self.rule_ids_seen.add(rule_id)
+        label = f"rule {rule_id}" if rule_id else "rule"
+        event = None
+        if "event" in entries:
+            event = self.text(entries["event"], f"{label}: event")
+            if event is not None and event not in self.event_types:
+                self.issues.at(
+                    entries["event"], unknown_name("event type", event, self.event_types)
+                )
+                event = None
+        fields = self.event_types[event].fields if event else {}
+
+        def condition(cond_node: YNode) -> Cond | None:
+            if event is None:
+                return None
+            return parse_condition(cond_node, fields, event, self.issues)
+
+        description = rule_id or ""
+        if "description" in entries:
+            description = self.text(entries["description"], f"{label}: description") or ""
+        when = condition(entries["when"]) if "when" in entries else None
+        ok &= "when" not in entries or when is not None
+        points = self.points(entries["points"], event, label) if "points" in entries else None
+        weight = self.weight(entries["weight"], event, label) if "weight" in entries else None
+        ok &= "weight" not in entries or weight is not None
+        multipliers: list[MultiplierSpec] = []
+        for mult_node in (
+            self.seq(entries["multipliers"], f"{label}: multipliers") or ()
+            if "multipliers" in entries
+            else ()
+        ):
+            mult = self.multiplier(mult_node, label, condition)
+            ok &= mult is not None
+            if mult is not None:
+                multipliers.append(mult)
+        repeat = self.repeat(entries["repeat"], event, label) if "repeat" in entries else None
+        ok &= "repeat" not in entries or repeat is not None
+        once = self.once(entries["once"], event, label) if "once" in entries else None
+        ok &= "once" not in entries or once is not None
+        cap = None
+        if "cap" in entries:
+            cap = self.text(entries["cap"], f"{label}: cap")
+            if cap is not None and cap not in self.caps:
+                self.issues.at(entries["cap"], unknown_name("cap", cap, self.caps))
+                cap = None
+            ok &= cap is not None
+        if not ok or rule_id is None or event is None or points is None:
+            return None
+        return RuleSpec(
+            id=rule_id,
+            description=description,
+            event=event,
+            points=points,
+            when=when,
+            weight=weight,
+            multipliers=tuple(multipliers),
+            repeat=repeat,
+            once=once,
+            cap=cap,
+            line=node.line,
+        )
+
+    def value_table(self, node: YNode, spec: FieldSpec, what: str) -> dict[str, float] | None:
+        if node.kind != "map":
+            self.wrong(node, "a mapping of values to numbers", what)
+            return None
+        table: dict[str, float] = {}
+        for key, (key_node, value) in node.value.items():
+            if spec.type == "enum" and key not in spec.enum:
+                self.issues.at(
+                    key_node,
+                    f'{what}: "{key}" is not a value of {spec.name}; '
+                    f"expected one of: {', '.join(spec.enum)}",
+                )
+                continue
+            number = self.number(value, f"{what}.{key}")
+            if number is not None:
+                table[key] = number
+        return table if len(table) == len(node.value) else None
+
+    def points(self, node: YNode, event: str | None, label: str) -> Points | None:
+        what = f"{label}: points"
+        if node.kind == "scalar":
+            value = self.number(node, what)
+            return FixedPoints(value) if value is not None else None
+        if node.kind != "map":
+            self.wrong(node, "a number, {by: field, values: ...} or {field: ..., times: ...}", what)
+            return None
+        if "by" in node.value:
+            entries = self.keys(node, {"by": True, "values": True, "default": False}, what)
+            if entries is None or "values" not in entries:
+                return None
+            spec = self.field_ref(entries["by"], event, f"{what}.by", ("enum", "string"))
+            default = (
+                self.number(entries["default"], f"{what}.default") if "default" in entries else 0.0
+            )
+            table = self.value_table(entries["values"], spec, f"{what}.values") if spec else None
+            if spec is None or table is None or default is None:
+                return None
+            return PointsByValue(spec.name, table, default)
+        if "field" in node.value:
+            entries = self.keys(node, {"field": True, "times": False}, what)
+            if entries is None:
+                return None
+            spec = self.field_ref(entries["field"], event, f"{what}.field", ("int", "number"))
+            times = self.number(entries["times"], f"{what}.times") if "times" in entries else 1.0
+            if spec is None or times is None:
+                return None
+            return PointsFromField(spec.name, times)
+        self.issues.at(
+            node,
+            f"{what}: expected a number, {{by: field, values: ...}} or {{field: ..., times: ...}}",
+        )
+        return None
+
+    def weight(self, node: YNode, event: str | None, label: str) -> WeightSpec | None:
+        what = f"{label}: weight"
+        entries = self.keys(node, {"by": True, "values": True, "default": False}, what)
+        if entries is None or "by" not in entries or "values" not in entries:
+            return None
+        spec = self.field_ref(entries["by"], event, f"{what}.by", ("enum", "string"))
+        default = (
+            self.number(entries["default"], f"{what}.default", non_negative=True)
+            if "default" in entries
+            else 1.0
+        )
+        table = self.value_table(entries["values"], spec, f"{what}.values") if spec else None
+        if spec is None or table is None or default is None:
+            return None
+        return WeightSpec(spec.name, table, default)
+
+    def multiplier(self, node: YNode, label: str, condition: Any) -> MultiplierSpec | None:
+        what = f"{label}: multiplier"
+        entries = self.keys(node, {"when": True, "factor": True, "reason": False}, what)
+        if entries is None or "when" not in entries or "factor" not in entries:
+            return None
+        when = condition(entries["when"])
+        factor = self.number(entries["factor"], f"{what} factor", non_negative=True)
+        reason = self.text(entries["reason"], f"{what} reason") if "reason" in entries else ""
+        if when is None or factor is None or reason is None:
+            return None
+        return MultiplierSpec(when, factor, reason or render(when))
+
+    def repeat(self, node: YNode, event: str | None, label: str) -> RepeatSpec | None:
+        what = f"{label}: repeat"
+        entries = self.keys(node, {"key": True, "factors": True}, what)
+        if entries is None or "key" not in entries or "factors" not in entries:
+            return None
+        key = self.key_fields(entries["key"], event, f"{what}.key")
+        factor_nodes = self.seq(entries["factors"], f"{what}.factors", non_empty=True)
+        factors = [self.number(f, f"{what}.factors", non_negative=True) for f in factor_nodes or ()]
+        if key is None or factor_nodes is None or any(f is None for f in factors):
+            return None
+        return RepeatSpec(key, tuple(f for f in factors if f is not None))
+
+    def once(self, node: YNode, event: str | None, label: str) -> OnceSpec | None:
+        what = f"{label}: once"
+        entries = self.keys(node, {"key": True, "per": False}, what)
+        if entries is None or "key" not in entries:
+            return None
+        key = self.key_fields(entries["key"], event, f"{what}.key")
+        per = (
+            self.choice(entries["per"], ONCE_PERIODS, f"{what}.per") if "per" in entries else "ever"
+        )
+        if key is None or per is None:
+            return None
+        return OnceSpec(key, per)
+
+    # -- campaigns ---------------------------------------------------------------------------
+
+    def _section_campaigns(self, node: YNode) -> None:
+        seen: set[str] = set()
+        for item in self.seq(node, "campaigns") or ():
+            entries = self.keys(item, _CAMPAIGN_KEYS, "campaign")
+            if entries is None:
+                continue
+            campaign_id = self.ident(entries["id"], "campaign id") if "id" in entries else None
+            if campaign_id is not None and campaign_id in seen:
+                self.issues.at(entries["id"], f'duplicate campaign id "{campaign_id}"')
+                campaign_id = None
+            seen.add(campaign_id or "")
+            label = f"campaign {campaign_id}" if campaign_id else "campaign"
+            name = (
+                self.text(entries["name"], f"{label}: name") if "name" in entries else campaign_id
+            )
+            start = self.day(entries["from"], f"{label}: from") if "from" in entries else None
+            until = self.day(entries["until"], f"{label}: until") if "until" in entries else None
+            if start and until and until < start:
+                self.issues.at(entries["until"], f"{label}: until {until} is before from {start}")
+                until = None
+            multiplier = (
+                self.number(entries["multiplier"], f"{label}: multiplier", positive=True)
+                if "multiplier" in entries
+                else None
+            )
+            rule_ids = self.campaign_rules(entries.get("rules"), label)
+            when = None
+            when_ok = True
+            if "when" in entries and rule_ids:
+                # The condition must make sense for every event type the campaign touches.
+                for event in dict.fromkeys(self.rules[r].event for r in rule_ids):
+                    parsed = parse_condition(
+                        entries["when"], self.event_types[event].fields, event, self.issues
+                    )
+                    when_ok &= parsed is not None
+                    when = when or parsed
+            if campaign_id and name and start and until and multiplier and rule_ids and when_ok:
+                self.campaigns.append(
+                    CampaignSpec(campaign_id, name, start, until, tuple(rule_ids), multiplier, when)
+                )
+
+    def campaign_rules(self, node: YNode | None, label: str) -> list[str] | None:
+        if node is None:
+            return None
+        items = self.seq(node, f"{label}: rules", non_empty=True)
+        if items is None:
+            return None
+        ids: list[str] = []
+        ok = True
+        for item in items:
+            rule_id = self.text(item, f"{label}: rules")
+            if rule_id is None:
+                ok = False
+            elif rule_id not in self.rules:
+                if rule_id not in self.rule_ids_seen:  # an invalid rule is reported already
+                    self.issues.at(item, unknown_name("rule", rule_id, self.rule_ids_seen))
+                ok = False
+            else:
+                ids.append(rule_id)
+        return ids if ok else None
+
+    # -- tests -------------------------------------------------------------------------------
+
+    def _section_tests(self, node: YNode) -> None:
+        for item in self.seq(node, "tests") or ():
+            test = self.test(item)
+            if test is not None:
+                self.tests.append(test)
+
+    def test(self, node: YNode) -> TestSpec | None:
+        entries = self.keys(node, {"name": True, "events": True, "expect": True}, "test")
+        if entries is None:
+            return None
+        name = self.text(entries["name"], "test name") if "name" in entries else None
+        label = f'test "{name}"' if name else "test"
+        events: list[TestEventSpec | None] = []
+        for event_node in (
+            self.seq(entries["events"], f"{label}: events", non_empty=True) or ()
+            if "events" in entries
+            else ()
+        ):
+            events.append(self.test_event(event_node, label))
+        expect = self.expect(entries["expect"], label) if "expect" in entries else None
+        if name is None or not events or any(e is None for e in events) or expect is None:
+            return None
+        points, rule_ids, reasons = expect
+        return TestSpec(
+            name,
+            tuple(e for e in events if e is not None),
+            points,
+            rule_ids,
+            reasons,
+            node.line,
+            node.col,
+        )
+
+    def test_event(self, node: YNode, label: str) -> TestEventSpec | None:
+        entries = self.keys(
+            node, {"type": True, "occurred_at": True, "attributes": False}, f"{label} event"
+        )
+        if entries is None or "type" not in entries or "occurred_at" not in entries:
+            return None
+        event = self.text(entries["type"], f"{label}: type")
+        if event is not None and event not in self.event_types:
+            self.issues.at(entries["type"], unknown_name("event type", event, self.event_types))
+            event = None
+        occurred_at = None
+        raw = self.text(entries["occurred_at"], f"{label}: occurred_at")
+        if raw is not None:
+            try:
+                occurred_at = datetime.fromisoformat(raw)
+            except ValueError:
+                occurred_at = None
+            if occurred_at is None or occurred_at.utcoffset() is None:
+                self.issues.at(
+                    entries["occurred_at"],
+                    f"{label}: occurred_at: expected an ISO "
+                    f'datetime with offset such as "2026-11-03T09:00:00+01:00", '
+                    f'got "{raw}"',
+                )
+                occurred_at = None
+        attributes: dict[str, Any] = {}
+        ok = True
+        attr_node = entries.get("attributes")
+        if attr_node is not None and event is not None:
+            if attr_node.kind != "map":
+                self.wrong(attr_node, "a mapping of attributes", f"{label}: attributes")
+                ok = False
+            else:
+                fields = self.event_types[event].fields
+                for key, (key_node, value) in attr_node.value.items():
+                    spec = fields.get(key)
+                    if spec is None:
+                        self.issues.at(
+                            key_node, unknown_name("field", key, fields, f"for event type {event}")
+                        )
+                        ok = False
+                    elif value.kind != "scalar" or value.value is INVALID:
+                        if value.value is not INVALID:
+                            self.wrong(value, "a single value", f"attributes.{key}")
+                        ok = False
+                    elif value.value is not None:
+                        problem = check_field_value(spec, value.value)
+                        if problem:
+                            self.issues.at(value, f"attributes.{key}: {problem}")
+                            ok = False
+                        attributes[key] = value.value
+                for field in fields.values():
+                    if field.required and field.name not in attributes:
+                        self.issues.at(
+                            attr_node, f"attributes.{field.name}: required field missing"
+                        )
+                        ok = False
+        if event is None or occurred_at is None or not ok:
+            return None
+        return TestEventSpec(event, occurred_at, attributes)
+
+    def expect(
+        self, node: YNode, label: str
+    ) -> tuple[int, tuple[str, ...] | None, tuple[str, ...]] | None:
+        entries = self.keys(
+            node, {"points": True, "rules": False, "reasons": False}, f"{label}: expect"
+        )
+        if entries is None or "points" not in entries:
+            return None
+        points = self.integer(entries["points"], f"{label}: expect.points")
+        rule_ids: tuple[str, ...] | None = None
+        if "rules" in entries:
+            items = self.seq(entries["rules"], f"{label}: expect.rules")
+            ids = [self.text(i, f"{label}: expect.rules") for i in items or ()]
+            for item, rule_id in zip(items or (), ids, strict=True):
+                if rule_id is not None and rule_id not in self.rule_ids_seen:
+                    self.issues.at(item, unknown_name("rule", rule_id, self.rule_ids_seen))
+            if items is None or any(i is None for i in ids):
+                return None
+            rule_ids = tuple(i for i in ids if i is not None)
+        reasons: list[str | None] = []
+        if "reasons" in entries:
+            reasons = [
+                self.text(i, f"{label}: expect.reasons")
+                for i in self.seq(entries["reasons"], f"{label}: expect.reasons") or ()
+            ]
+        if points is None or any(r is None for r in reasons):
+            return None
+        return points, rule_ids, tuple(r for r in reasons if r is not None)
+
+
+def _rule_version(rule: RuleSpec, caps: dict[str, CapSpec], campaigns: list[CampaignSpec]) -> str:
+    """First 12 hex of sha256 over what decides a rule's points: the rule, its cap, its campaigns.
+
+    Built from the validated structs (not the YAML text), so layout, comments and key order do
+    not change it, while any change to what the rule awards does.
+    """
+    definition = {
+        "rule": msgspec.to_builtins(rule),
+        "cap": msgspec.to_builtins(caps[rule.cap]) if rule.cap else None,
+        "campaigns": [msgspec.to_builtins(c) for c in campaigns if rule.id in c.rules],
+    }
+    definition["rule"].pop("line", None)
+    canonical = json.dumps(definition, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+def build_program(root: YNode, issues: Issues) -> ProgramSpec | None:
+    """Walk the YAML tree; the program if the file is valid, else None (issues collected)."""
+    walker = _Walker(issues)
+    walker.document(root)
+    if len(issues) or walker.program is None:
+        return None
+    p = walker.program
+    return ProgramSpec(
+        id=p["id"],
+        name=p["name"],
+        version=p["version"],
+        effective=p["effective"],
+        timezone=p["timezone"],
+        week_start=p["week_start"],
+        event_types=walker.event_types,
+        caps=walker.caps,
+        campaigns=tuple(walker.campaigns),
+        rules=tuple(walker.rules.values()),
+        tests=tuple(walker.tests),
+        rule_versions={
+            r.id: _rule_version(r, walker.caps, walker.campaigns) for r in walker.rules.values()
+        },
+    )

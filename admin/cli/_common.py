@@ -18,8 +18,9 @@ from rules import CompiledRules, RulesError, load_rules
 
 __all__ = ["console", "ensure_rulebook", "err", "fail", "open_db", "progress", "rules_or_exit"]
 
-console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# soft_wrap: a FILE:LINE:COL message stays on one line when piped or read by tools.
+console = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -32,10 +33,10 @@ def open_db(ctx: click.Context) -> Database:
     return open_database(DatabaseConfig(url=ctx.obj.get("db") if ctx.obj else None))
 
 
-def rules_or_exit(path: Path) -> CompiledRules:
+def rules_or_exit(path: Path, run_tests: bool = True) -> CompiledRules:
     """Load and validate a rules file, or print every issue (``FILE:LINE:COL: …``) and exit 1."""
     try:
-        return load_rules(path)
+        return load_rules(path, run_tests=run_tests)
     except RulesError as exc:
         for issue in exc.issues:
             err.print(str(issue), markup=False)

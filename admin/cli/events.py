@@ -176,7 +176,14 @@ def _print_simulation(sim: Simulation) -> None:
 @click.pass_context
 def simulate(ctx: click.Context, rules_path: Path, events_path: Path | None) -> None:
     """Dry run of a draft program on past events beside the published one; writes nothing."""
-    draft = rules_or_exit(rules_path)
+    # A draft's own tests may describe the old points: report them, but simulate anyway.
+    draft = rules_or_exit(rules_path, run_tests=False)
+    for check in draft.run_checks():
+        if not check.ok:
+            err.print(
+                f"{rules_path}:{check.line}: test {check.name!r} fails: {check.message}",
+                markup=False,
+            )
     db = open_db(ctx)
     book = load_rulebook(db)
     events = _events_from_file(events_path) if events_path else events_from_db(db)

@@ -8,7 +8,6 @@ from datetime import datetime
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from admin.cli._common import console, err, fail, open_db, rules_or_exit
 from engine.rulebook import PublishError, default_rules_path, publish
@@ -59,15 +58,15 @@ def explain(event_file: Path, rules_path: Path | None) -> None:
     if problems:
         sys.exit(1)
     attributes = compiled.normalize(etype, attributes)
-    table = Table("rule", "matched", "points", "why")
     total = 0
     for ex in compiled.explain(etype, attributes, occurred):
         if ex.award is not None:
             total += ex.award.points
-            table.add_row(ex.rule_id, "yes", str(ex.award.points), "; ".join(ex.award.reasons))
+            console.print(
+                f"[green]✓[/green] {ex.rule_id}: {ex.award.points} points: {'; '.join(ex.award.reasons)}"
+            )
         else:
-            table.add_row(ex.rule_id, "no", "", ex.why)
-    console.print(table)
+            console.print(f"[dim]✗ {ex.rule_id}: {ex.why}[/dim]")
     console.print(f"total: {total} points")
 
 

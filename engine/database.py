@@ -219,7 +219,9 @@ def _connect(url: str, config: DatabaseConfig) -> Any:
     conn.execute(
         "PRAGMA synchronous=NORMAL"
     )  # WAL + NORMAL: durable at checkpoints, safe from corruption
-    conn.execute("PRAGMA cache_size=-65536")  # 64 MiB: the hot indexes stay in memory
+    conn.execute(
+        "PRAGMA cache_size=-262144"
+    )  # up to 256 MiB: the per-employee indexes stay in memory
     conn.execute("PRAGMA temp_store=MEMORY")
     # Checkpoint every ~40 MiB of WAL instead of 4 MiB: a page changed by many batches is copied back once.
     conn.execute("PRAGMA wal_autocheckpoint=10000")

@@ -14,9 +14,9 @@ DEFAULT_DATABASE_URL = "sqlite:///plaudit.sqlite"
 #: ``PLAUDIT_RULES``: the program published when the database has none yet.
 DEFAULT_RULES_PATH = "rules.yaml"
 
-#: Events scored per transaction. Large enough that per-batch costs (queries, commits) vanish,
-#: small enough that a batch commits in well under a second.
-BATCH_SIZE = 2000
+#: Events scored per transaction. A batch rewrites most pages of the per-employee indexes (standings,
+#: ledger by employee) whatever its size, so larger batches amortize that; 5,000 still commits in ~0.3 s.
+BATCH_SIZE = 5000
 
 #: The board every rule feeds; later boards (referrals, per campaign) get their own names.
 BOARD_POINTS = "points"

@@ -75,7 +75,10 @@ def process_batch(db: Database, book: RuleBook, batch_size: int = BATCH_SIZE) ->
         rows = db.query(
             # status is a literal so the planner uses the partial index event_pending.
             "SELECT id, type, employee_ref, occurred_at, attributes FROM \"event\" WHERE status = 'pending' "
-            "ORDER BY occurred_at, source, external_id LIMIT ?",
+            "ORDER BY occurred_at, source, external_id LIMIT ?"
+            # PostgreSQL: a second worker waits for the first's batch instead of scoring the same events
+            # (SQLite's BEGIN IMMEDIATE already serializes writers).
+            + (" FOR UPDATE" if db.dialect == "postgres" else ""),
             [batch_size],
         )
         if not rows:
@@ -120,9 +123,10 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
         attrs = rules.normalize(
             etype, decode(attrs_raw) if isinstance(attrs_raw, str | bytes) else attrs_raw
         )
-        prefix = f"{member.id}|"
+        suffix = f"|{member.id}"
         keys = rules.counter_keys(etype, attrs, occurred)
-        wanted.update(prefix + k for k in keys)
+        # The employee goes last: keys of one cap and day sort together, so a batch dirties few index pages.
+        wanted.update(k + suffix for k in keys)
         prepared.append((event_id, etype, member, occurred, occurred_raw, attrs, rules))
 
     stored: dict[str, float] = {}
@@ -132,7 +136,7 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
         )
     counters: dict[int, dict[str, float]] = {}
     for full_key, value in stored.items():
-        emp, _, key = full_key.partition("|")
+        key, _, emp = full_key.rpartition("|")
         counters.setdefault(int(emp), {})[key] = value
 
     # Pass 2: score in order, each employee's counters carried from event to event.
@@ -175,10 +179,10 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
     )
     standings.write(db)
     changed = [
-        (f"{emp}|{key}", value)
+        (f"{key}|{emp}", value)
         for emp, state in counters.items()
         for key, value in state.items()
-        if stored.get(f"{emp}|{key}") != value
+        if stored.get(f"{key}|{emp}") != value
     ]
     db.executemany(
         'INSERT INTO "counter" (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',

@@ -103,7 +103,7 @@ class Standing(Table):
 
 
 class Counter(Table):
-    """Per-employee state of caps, once-keys and repeats: ``<employee id>|<key from the rules>``."""
+    """Per-employee state of caps, once-keys and repeats: ``<key from the rules>|<employee id>``."""
 
     key = Varchar(length=512, unique=True)
     value = Float(default=0.0)

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from rules._fields import EventTypeSpec, check_field_value
 from rules.conditions import condition_fields, to_python
-from rules.periods import PeriodKeyCache, PeriodKeys, period_keys
+from rules.periods import PeriodKeyCache, PeriodKeys
 from rules.results import Award, CheckResult, RuleExplanation
 from rules.spec import (
     CampaignSpec,
@@ -364,8 +364,8 @@ class CompiledRules:
         )
 
     def periods(self, occurred_at: datetime) -> PeriodKeys:
-        """Period keys of an instant in the program's time zone and week start."""
-        return period_keys(occurred_at, self.timezone, self.week_start)
+        """Period keys of an instant in the program's time zone and week start (cached per quarter hour)."""
+        return self._period_cache(occurred_at)
 
     def validate_event(self, event_type: str, attributes: dict[str, Any]) -> list[str]:
         """Problems of one incoming event, each naming the field (empty list: fine)."""

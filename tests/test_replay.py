@@ -170,3 +170,35 @@ def test_simulate_compares_and_writes_nothing(db: Database) -> None:
     assert sim.draft.by_rule["share"] > sim.published.by_rule["share"]
     assert sim.draft.by_rule["referral"] == sim.published.by_rule["referral"]
     assert sim.biggest_changes()
+
+
+def test_two_workers_at_once_score_each_event_once(db_url: str) -> None:
+    import threading
+
+    reference = fresh(db_url)
+    roster = generate_roster(20, seed=8)
+    events = list(generate_events(roster, START, 4, seed=8, events_per_employee_per_day=5))
+    load(reference, roster, events)
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        worker = open_database(DatabaseConfig(url=db_url, migrate=False))
+        try:
+            for _ in range(
+                20
+            ):  # a worker polls; an empty batch may only mean the other one holds the rows
+                process_pending(worker, batch_size=25)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            worker.close()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    after_two = snapshot(reference)
+    replay(reference)  # one worker, in order
+    assert snapshot(reference) == after_two

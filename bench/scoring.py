@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from engine.database import DatabaseConfig, open_database  # noqa: E402
+from engine.defaults import BATCH_SIZE  # noqa: E402
 from engine.intake import import_events  # noqa: E402
 from engine.process import process_pending  # noqa: E402
 from engine.replay import replay  # noqa: E402
@@ -39,7 +40,8 @@ def main() -> None:
     parser.add_argument("--employees", type=int, default=10_000)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--intake-batch", type=int, default=1000, help="events per intake request")
+    parser.add_argument("--batch", type=int, default=BATCH_SIZE, help="events per scoring transaction")
     parser.add_argument("--no-replay", action="store_true")
     args = parser.parse_args()
 
@@ -81,7 +83,7 @@ def main() -> None:
     numbered = enumerate(islice(stream, args.events), start=1)
 
     t0 = time.perf_counter()
-    intake = import_events(db, numbered, book.current, batch_size=args.batch)
+    intake = import_events(db, numbered, book.current, batch_size=args.intake_batch)
     t1 = time.perf_counter()
     result = process_pending(db, book, batch_size=args.batch)
     t2 = time.perf_counter()

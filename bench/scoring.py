@@ -41,7 +41,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--intake-batch", type=int, default=1000, help="events per intake request")
-    parser.add_argument("--batch", type=int, default=BATCH_SIZE, help="events per scoring transaction")
+    parser.add_argument(
+        "--batch", type=int, default=BATCH_SIZE, help="events per scoring transaction"
+    )
     parser.add_argument("--no-replay", action="store_true")
     args = parser.parse_args()
 

@@ -178,6 +178,7 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
         ledger_rows,
     )
     standings.write(db)
+    result.deltas = standings.deltas
     changed = [
         (f"{key}|{emp}", value)
         for emp, state in counters.items()

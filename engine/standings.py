@@ -55,4 +55,3 @@ class StandingDeltas:
             f'reached_at = {db.greatest}("standing".reached_at, excluded.reached_at)',
             [(*key, pts, at) for key, (pts, at) in self.deltas.items()],
         )
-        self.deltas.clear()

@@ -22,11 +22,14 @@ from piccolo.table import Table
 
 __all__ = [
     "ALL_TABLES",
+    "ApiKey",
     "Counter",
     "Employee",
     "Event",
     "LedgerEntry",
     "Ruleset",
+    "Shoutout",
+    "ShoutoutRecipient",
     "Standing",
 ]
 
@@ -121,4 +124,43 @@ class Ruleset(Table):
     published_at = Timestamptz(default=TimestamptzNow())
 
 
-ALL_TABLES: tuple[type[Table], ...] = (Employee, Event, LedgerEntry, Standing, Counter, Ruleset)
+class ApiKey(Table):
+    """A key for a tool or an HR script. Only a hash is stored: the key itself is shown once, at creation."""
+
+    name = Varchar(length=128)
+    #: The first characters of the key, to tell keys apart in lists and logs without revealing them.
+    prefix = Varchar(length=16, unique=True)
+    key_hash = Varchar(length=64)
+    scopes = JSON(default="[]")
+    created_by = Varchar(length=255, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class Shoutout(Table):
+    """A peer recognition: one giver, one or more recipients, a company value and a message."""
+
+    giver = ForeignKey(references=Employee, on_delete=OnDelete.restrict)
+    value = Varchar(length=64)
+    message = Text()
+    #: The giver's allowance period (e.g. 2026-11) when given: counting a giver's shoutouts is one indexed lookup.
+    period = Varchar(length=16, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ShoutoutRecipient(Table):
+    shoutout = ForeignKey(references=Shoutout, on_delete=OnDelete.cascade)
+    employee = ForeignKey(references=Employee, on_delete=OnDelete.restrict)
+
+
+ALL_TABLES: tuple[type[Table], ...] = (
+    Employee,
+    Event,
+    LedgerEntry,
+    Standing,
+    Counter,
+    Ruleset,
+    ApiKey,
+    Shoutout,
+    ShoutoutRecipient,
+)

@@ -12,7 +12,22 @@ from rules.errors import RuleIssue, RulesError
 from rules.loading import load_rules, load_rules_text
 from rules.periods import PERIOD_KINDS, PeriodKeys, period_keys
 from rules.results import Award, CheckResult, RuleExplanation
-from rules.spec import CapSpec, ProgramSpec, RuleSpec
+from rules.sources import (
+    ConstValue,
+    EventMapping,
+    MappedEvent,
+    PathValue,
+    PresentValue,
+    SourceSpec,
+)
+from rules.spec import (
+    CapSpec,
+    LeaderboardSpec,
+    ProgramSpec,
+    RuleSpec,
+    ShoutoutSpec,
+    ValueSpec,
+)
 
 __all__ = [
     "PERIOD_KINDS",
@@ -20,14 +35,23 @@ __all__ = [
     "CapSpec",
     "CheckResult",
     "CompiledRules",
+    "ConstValue",
+    "EventMapping",
     "EventTypeSpec",
     "FieldSpec",
+    "LeaderboardSpec",
+    "MappedEvent",
+    "PathValue",
     "PeriodKeys",
+    "PresentValue",
     "ProgramSpec",
     "RuleExplanation",
     "RuleIssue",
     "RuleSpec",
     "RulesError",
+    "ShoutoutSpec",
+    "SourceSpec",
+    "ValueSpec",
     "compile_rules",
     "load_rules",
     "load_rules_text",

@@ -19,14 +19,17 @@ from rules._fields import EventTypeSpec, check_field_value
 from rules.conditions import condition_fields, to_python
 from rules.periods import PeriodKeyCache, PeriodKeys
 from rules.results import Award, CheckResult, RuleExplanation
+from rules.sources import MappedEvent, SourceMapper, SourceSpec
 from rules.spec import (
     CampaignSpec,
     CapSpec,
     FixedPoints,
+    LeaderboardSpec,
     PointsByValue,
     PointsFromField,
     ProgramSpec,
     RuleSpec,
+    ShoutoutSpec,
 )
 
 __all__ = ["CompiledRules", "compile_rules", "format_number"]
@@ -332,6 +335,12 @@ class CompiledRules:
         self._by_type = by_type
         self._keys_by_type = keys_by_type
         self._dispatch = self._dispatchers(namespace, compiled)
+        self.leaderboards: LeaderboardSpec = program.leaderboards
+        self.ties: str = program.leaderboards.ties  # "shared" (1224) or "earliest" (unique ranks)
+        self.team_boards: bool = program.leaderboards.team_boards
+        self.shoutouts: ShoutoutSpec | None = program.shoutouts  # None: shoutouts are off
+        self.sources: dict[str, SourceSpec] = program.sources
+        self._mapper = SourceMapper(program.sources, program.event_types, self.validate_event)
 
     def _dispatchers(
         self, namespace: dict[str, Any], compiled: list[tuple[RuleSpec, RuleFn, KeysFn]]
@@ -388,6 +397,15 @@ class CompiledRules:
             if field.required and attributes.get(field.name) is None:
                 problems.append(f"attributes.{field.name}: required field missing")
         return problems
+
+    def map_payload(self, source: str, payload: Any) -> MappedEvent | list[str]:
+        """A sender's payload as a canonical event via the `sources:` mapping, or its problems.
+
+        Pure (no I/O, no raising for bad input): problems name the field as the sender knows it
+        (``data.audience_size (audience): expected int, got str "459"``); an unknown source gives
+        ``['unknown source "x"']`` so the caller can answer 404 rather than 422.
+        """
+        return self._mapper.map_payload(source, payload)
 
     def normalize(self, event_type: str, attributes: dict[str, Any]) -> dict[str, Any]:
         """Attributes with declared defaults filled in (after validate_event passed)."""

@@ -30,15 +30,28 @@ from rules._report import Issues, unknown_name
 from rules._yaml import INVALID, YNode
 from rules.conditions import Cond, parse_condition, render, valid_field_name
 from rules.periods import WEEK_STARTS
+from rules.sources import (
+    SOURCE_FORMATS,
+    AttributeValue,
+    ConstValue,
+    EventMapping,
+    PathValue,
+    PresentValue,
+    SourceSpec,
+    valid_path,
+)
 
 __all__ = [
+    "ALLOWANCE_PERIODS",
     "CAP_PERIODS",
     "ONCE_PERIODS",
+    "TIE_POLICIES",
     "CampaignSpec",
     "CapSpec",
     "EventTypeSpec",
     "FieldSpec",
     "FixedPoints",
+    "LeaderboardSpec",
     "MultiplierSpec",
     "OnceSpec",
     "Points",
@@ -47,8 +60,10 @@ __all__ = [
     "ProgramSpec",
     "RepeatSpec",
     "RuleSpec",
+    "ShoutoutSpec",
     "TestEventSpec",
     "TestSpec",
+    "ValueSpec",
     "WeightSpec",
     "build_program",
 ]
@@ -58,6 +73,11 @@ ONCE_PERIODS: Final = ("day", "week", "month", "ever")
 # Ids end up in counter keys ("cap:<id>:<period>") and messages: no colons, no spaces.
 _ID_PATTERN: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
 _DATE_PATTERN: Final = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+# Source and company-value ids travel in URLs (/webhooks/{source}) and API bodies: no dots.
+_NAME_PATTERN: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+# shared: standard competition ranking ("1224"); earliest: who reached the score first ranks higher.
+TIE_POLICIES: Final = ("shared", "earliest")
+ALLOWANCE_PERIODS: Final = ("week", "month")
 
 
 class CapSpec(msgspec.Struct, frozen=True):
@@ -154,6 +174,32 @@ class TestSpec(msgspec.Struct, frozen=True):
     col: int = 0
 
 
+class LeaderboardSpec(msgspec.Struct, frozen=True):
+    """How boards rank; the defaults are what an absent `leaderboards:` section means."""
+
+    ties: str = "shared"
+    team_boards: bool = True
+
+
+class ValueSpec(msgspec.Struct, frozen=True):
+    """A company value a shoutout names ("Ownership"): recognition tied to what we stand for."""
+
+    id: str
+    name: str
+    description: str = ""
+
+
+class ShoutoutSpec(msgspec.Struct, frozen=True):
+    """Peer recognition: how much a giver may give, and the event each recipient earns through."""
+
+    allowance_per: str
+    allowance_max: int
+    max_recipients: int
+    max_message: int
+    event: str
+    values: tuple[ValueSpec, ...]
+
+
 class ProgramSpec(msgspec.Struct, frozen=True):
     id: str
     name: str
@@ -167,6 +213,9 @@ class ProgramSpec(msgspec.Struct, frozen=True):
     rules: tuple[RuleSpec, ...]
     tests: tuple[TestSpec, ...]
     rule_versions: dict[str, str]
+    leaderboards: LeaderboardSpec = LeaderboardSpec()
+    shoutouts: ShoutoutSpec | None = None  # None: shoutouts are off
+    sources: dict[str, SourceSpec] = msgspec.field(default_factory=dict)
 
 
 # name -> required; walked in this order because later sections refer to earlier ones.
@@ -176,6 +225,9 @@ _SECTIONS: Final = {
     "caps": False,
     "rules": True,
     "campaigns": False,
+    "leaderboards": False,
+    "shoutouts": False,
+    "sources": False,
     "tests": False,
 }
 
@@ -199,6 +251,21 @@ _RULE_KEYS: Final = {
     "once": False,
     "cap": False,
 }
+_SHOUTOUT_KEYS: Final = {
+    "allowance": True,
+    "max_recipients": False,
+    "max_message": False,
+    "event": True,
+    "values": True,
+}
+# Without these keys in the file, a shoutout may name 5 people in 500 characters.
+_SHOUTOUT_DEFAULTS: Final = {"max_recipients": 5, "max_message": 500}
+_ENVELOPE_KEYS: Final = {"format": True, "employee": True, "events": True}
+_EVENT_MAPPING_KEYS: Final = {"type": True, "occurred_at": False, "attributes": False, "id": False}
+_ATTRIBUTE_FORMS: Final = (
+    "a path such as data.post.id, {path: ..., default: ..., map: {...}}, {present: path} or "
+    "{const: value}"
+)
 _CAMPAIGN_KEYS: Final = {
     "id": True,
     "name": False,
@@ -235,6 +302,9 @@ class _Walker:
         self.campaigns: list[CampaignSpec] = []
         self.campaign_nodes: list[YNode] = []
         self.tests: list[TestSpec] = []
+        self.leaderboards = LeaderboardSpec()
+        self.shoutouts: ShoutoutSpec | None = None
+        self.sources: dict[str, SourceSpec] = {}
         self.program: dict[str, Any] | None = None
         self.rule_ids_seen: set[str] = set()  # ids of rules, valid or not (for references)
 
@@ -809,6 +879,339 @@ class _Walker:
                 ids.append(rule_id)
         return ids if ok else None
 
+    # -- leaderboards ------------------------------------------------------------------------
+
+    def _section_leaderboards(self, node: YNode) -> None:
+        entries = self.keys(node, {"ties": False, "team_boards": False}, "leaderboards")
+        if entries is None:
+            return
+        ties = (
+            self.choice(entries["ties"], TIE_POLICIES, "leaderboards.ties")
+            if "ties" in entries
+            else "shared"
+        )
+        team_boards = (
+            self.boolean(entries["team_boards"], "leaderboards.team_boards")
+            if "team_boards" in entries
+            else True
+        )
+        if ties is not None and team_boards is not None:
+            self.leaderboards = LeaderboardSpec(ties, team_boards)
+
+    # -- shoutouts ---------------------------------------------------------------------------
+
+    def _section_shoutouts(self, node: YNode) -> None:
+        entries = self.keys(node, _SHOUTOUT_KEYS, "shoutouts")
+        if entries is None:
+            return
+        allowance = self.allowance(entries["allowance"]) if "allowance" in entries else None
+        limits: dict[str, int | None] = dict(_SHOUTOUT_DEFAULTS)
+        for key in limits:
+            if key in entries:
+                limits[key] = self.integer(entries[key], f"shoutouts.{key}", positive=True)
+        values = self.company_values(entries["values"]) if "values" in entries else None
+        event = self.shoutout_event(entries["event"], values) if "event" in entries else None
+        recipients, message = limits["max_recipients"], limits["max_message"]
+        if allowance and recipients and message and event and values:
+            self.shoutouts = ShoutoutSpec(
+                allowance[0], allowance[1], recipients, message, event, tuple(values)
+            )
+
+    def allowance(self, node: YNode) -> tuple[str, int] | None:
+        entries = self.keys(node, {"per": True, "max": True}, "shoutouts.allowance")
+        if entries is None or "per" not in entries or "max" not in entries:
+            return None
+        per = self.choice(entries["per"], ALLOWANCE_PERIODS, "shoutouts.allowance.per")
+        maximum = self.integer(entries["max"], "shoutouts.allowance.max", positive=True)
+        if per is None or maximum is None:
+            return None
+        return per, maximum
+
+    def company_values(self, node: YNode) -> list[ValueSpec] | None:
+        items = self.seq(node, "shoutouts.values", non_empty=True)
+        if items is None:
+            return None
+        values: list[ValueSpec] = []
+        seen: set[str] = set()
+        ok = True
+        for item in items:
+            entries = self.keys(item, {"id": True, "name": False, "description": False}, "value")
+            if entries is None or "id" not in entries:
+                ok = False
+                continue
+            value_id = self.name_id(entries["id"], "shoutouts.values: id")
+            if value_id is not None and value_id in seen:
+                self.issues.at(entries["id"], f'duplicate value id "{value_id}"')
+                value_id = None
+            label = f"shoutouts.values.{value_id}" if value_id else "shoutouts.values"
+            name = self.text(entries["name"], f"{label}.name") if "name" in entries else value_id
+            description = ""
+            if "description" in entries:
+                description = self.text(entries["description"], f"{label}.description") or ""
+                ok &= bool(description)
+            if value_id is None or name is None:
+                ok = False
+                continue
+            seen.add(value_id)
+            values.append(ValueSpec(value_id, name, description))
+        return values if ok else None
+
+    def shoutout_event(self, node: YNode, values: list[ValueSpec] | None) -> str | None:
+        """The recipient's event type: it must carry who gave (`giver`) and which `value`."""
+        event = self.text(node, "shoutouts.event")
+        if event is None:
+            return None
+        if event not in self.event_types:
+            self.issues.at(node, unknown_name("event type", event, self.event_types))
+            return None
+        fields = self.event_types[event].fields
+        ok = True
+        for name in ("giver", "value"):
+            spec = fields.get(name)
+            if spec is None:
+                self.issues.at(
+                    node, f'shoutouts.event: event type {event} needs a string field "{name}"'
+                )
+                ok = False
+            elif spec.type == "enum" and name == "value" and values is not None:
+                # An enum works too, as long as every company value is one of its members.
+                missing = [v.id for v in values if v.id not in spec.enum]
+                if missing:
+                    self.issues.at(
+                        node,
+                        f"shoutouts.event: {event}.value is an enum without "
+                        f"{', '.join(missing)}; add them or make it a string field",
+                    )
+                    ok = False
+            elif spec.type != "string":
+                self.issues.at(
+                    node,
+                    f"shoutouts.event: {event}.{name} is {spec.type}; expected a string field",
+                )
+                ok = False
+        return event if ok else None
+
+    def name_id(self, node: YNode, what: str) -> str | None:
+        """An id that may appear in a URL or a JSON body: letters, digits, _ and -."""
+        value = self.text(node, what)
+        if value is not None and not _NAME_PATTERN.match(value):
+            self.issues.at(
+                node,
+                f'{what}: "{value}" is not a valid id (letters, digits, _ and -; '
+                "starting with a letter or _)",
+            )
+            return None
+        return value
+
+    # -- sources -----------------------------------------------------------------------------
+
+    def _section_sources(self, node: YNode) -> None:
+        if node.kind != "map":
+            self.wrong(node, "a mapping of source ids to mappings", "sources")
+            return
+        for source_id, (key_node, value) in node.value.items():
+            if not _NAME_PATTERN.match(source_id):
+                self.issues.at(
+                    key_node,
+                    f'source id "{source_id}" is not a valid id (letters, digits, _ and -; '
+                    "starting with a letter or _)",
+                )
+                continue
+            source = self.source(source_id, value)
+            if source is not None:
+                self.sources[source_id] = source
+
+    def source(self, source_id: str, node: YNode) -> SourceSpec | None:
+        label = f"source {source_id}"
+        fmt: str | None = None
+        if node.kind == "map" and "format" in node.value:
+            fmt = self.choice(node.value["format"][1], SOURCE_FORMATS, f"{label}: format")
+        # A canonical body maps itself: employee and events would be silently ignored. With a
+        # bad format, only unknown keys are worth a word: what is required depends on the format.
+        allowed = {"format": True} if fmt == "canonical" else _ENVELOPE_KEYS
+        if fmt is None:
+            allowed = {key: key == "format" for key in _ENVELOPE_KEYS}
+        entries = self.keys(node, allowed, label)
+        if entries is None or fmt is None:
+            return None
+        if fmt == "canonical":
+            return SourceSpec(source_id, fmt)
+        employee = (
+            self.employee_paths(entries["employee"], label) if "employee" in entries else None
+        )
+        events = self.source_events(entries["events"], label) if "events" in entries else None
+        if employee is None or events is None:
+            return None
+        return SourceSpec(source_id, fmt, employee, events)
+
+    def path(self, node: YNode, what: str) -> str | None:
+        value = self.text(node, what)
+        if value is not None and not valid_path(value):
+            self.issues.at(
+                node,
+                f'{what}: "{value}" is not a path; expected keys joined by dots, '
+                "such as data.user.email (list positions as numbers: items.0.id)",
+            )
+            return None
+        return value
+
+    def employee_paths(self, node: YNode, label: str) -> tuple[str, ...] | None:
+        what = f"{label}: employee"
+        if node.kind != "seq":
+            self.wrong(node, "a list of paths, first with a value wins", what)
+            return None
+        items = self.seq(node, what, non_empty=True)
+        if items is None:
+            return None
+        paths = [self.path(item, what) for item in items]
+        if any(p is None for p in paths):
+            return None
+        return tuple(p for p in paths if p is not None)
+
+    def source_events(self, node: YNode, label: str) -> dict[str, EventMapping] | None:
+        what = f"{label}: events"
+        if node.kind != "map":
+            self.wrong(node, "a mapping of the sender's event types to mappings", what)
+            return None
+        if not node.value:
+            self.issues.at(node, f"{what}: must not be empty")
+            return None
+        events: dict[str, EventMapping] = {}
+        ok = True
+        for name, (key_node, value) in node.value.items():
+            if not name.strip():
+                self.issues.at(key_node, f"{what}: an event type must not be empty")
+                ok = False
+                continue
+            mapping = self.event_mapping(value, f"{label}, event {name}")
+            if mapping is None:
+                ok = False
+            else:
+                events[name] = mapping
+        return events if ok else None
+
+    def event_mapping(self, node: YNode, label: str) -> EventMapping | None:
+        entries = self.keys(node, _EVENT_MAPPING_KEYS, label)
+        if entries is None or "type" not in entries:
+            return None
+        event = self.text(entries["type"], f"{label}: type")
+        if event is not None and event not in self.event_types:
+            self.issues.at(entries["type"], unknown_name("event type", event, self.event_types))
+            event = None
+        occurred_at = (
+            self.path(entries["occurred_at"], f"{label}: occurred_at")
+            if "occurred_at" in entries
+            else "timestamp"
+        )
+        event_id = self.path(entries["id"], f"{label}: id") if "id" in entries else None
+        ok = occurred_at is not None and ("id" not in entries or event_id is not None)
+        attributes: dict[str, AttributeValue] = {}
+        attr_node = entries.get("attributes")
+        if event is not None:
+            fields = self.event_types[event].fields
+            if attr_node is not None and attr_node.kind != "map":
+                self.wrong(attr_node, "a mapping of field names to paths", f"{label}: attributes")
+                ok = False
+            elif attr_node is not None:
+                for name, (key_node, value) in attr_node.value.items():
+                    spec = fields.get(name)
+                    if spec is None:
+                        self.issues.at(
+                            key_node, unknown_name("field", name, fields, f"for event type {event}")
+                        )
+                        ok = False
+                        continue
+                    mapped = self.attribute_value(value, spec, f"{label}: attributes.{name}")
+                    if mapped is None:
+                        ok = False
+                    else:
+                        attributes[name] = mapped
+            for spec in fields.values():
+                if spec.required and spec.default is None and spec.name not in attributes and ok:
+                    self.issues.at(
+                        attr_node or node,
+                        f"{label}: attributes: required field {spec.name} of event type "
+                        f"{event} is not mapped",
+                    )
+                    ok = False
+        if event is None or not ok or occurred_at is None:
+            return None
+        return EventMapping(event, attributes, occurred_at, event_id)
+
+    def attribute_value(self, node: YNode, spec: FieldSpec, what: str) -> AttributeValue | None:
+        if node.kind == "scalar" and isinstance(node.value, str):
+            path = self.path(node, what)
+            return PathValue(path) if path is not None else None
+        if node.kind != "map":
+            self.wrong(node, _ATTRIBUTE_FORMS, what)
+            return None
+        if "const" in node.value:
+            entries = self.keys(node, {"const": True}, what)
+            if entries is None:
+                return None
+            value = self.field_value(entries["const"], spec, f"{what}.const")
+            return ConstValue(value) if value is not None else None
+        if "present" in node.value:
+            entries = self.keys(node, {"present": True}, what)
+            if entries is None:
+                return None
+            path = self.path(entries["present"], f"{what}.present")
+            if spec.type != "bool":
+                self.issues.at(
+                    entries["present"],
+                    f"{what}: present gives true or false, but {spec.name} is {spec.type}",
+                )
+                return None
+            return PresentValue(path) if path is not None else None
+        if "path" not in node.value:
+            self.issues.at(node, f"{what}: expected {_ATTRIBUTE_FORMS}")
+            return None
+        entries = self.keys(node, {"path": True, "default": False, "map": False}, what)
+        if entries is None:
+            return None
+        path = self.path(entries["path"], f"{what}.path")
+        default = (
+            self.field_value(entries["default"], spec, f"{what}.default")
+            if "default" in entries
+            else None
+        )
+        ok = path is not None and ("default" not in entries or default is not None)
+        table: dict[str, Any] | None = None
+        if "map" in entries:
+            table = self.value_map(entries["map"], spec, f"{what}.map")
+            ok &= table is not None
+        if not ok or path is None:
+            return None
+        return PathValue(path, default, table)
+
+    def value_map(self, node: YNode, spec: FieldSpec, what: str) -> dict[str, Any] | None:
+        """The sender's values (keys, as text) to ours; each target must fit the field."""
+        if node.kind != "map" or not node.value:
+            if node.kind == "map":
+                self.issues.at(node, f"{what}: must not be empty")
+            else:
+                self.wrong(node, "a mapping of the sender's values to ours", what)
+            return None
+        table: dict[str, Any] = {}
+        for key, (_, value) in node.value.items():
+            target = self.field_value(value, spec, f"{what}.{key}")
+            if target is not None:
+                table[key] = target
+        return table if len(table) == len(node.value) else None
+
+    def field_value(self, node: YNode, spec: FieldSpec, what: str) -> Any:
+        """A constant for field ``spec`` (None after reporting why it does not fit)."""
+        if node.kind != "scalar":
+            self.wrong(node, "a single value", what)
+            return None
+        if node.value is INVALID:
+            return None
+        problem = check_field_value(spec, node.value)
+        if problem:
+            self.issues.at(node, f"{what}: {problem}")
+            return None
+        return node.value
+
     # -- tests -------------------------------------------------------------------------------
 
     def _section_tests(self, node: YNode) -> None:
@@ -970,6 +1373,9 @@ def build_program(root: YNode, issues: Issues) -> ProgramSpec | None:
         campaigns=tuple(walker.campaigns),
         rules=tuple(walker.rules.values()),
         tests=tuple(walker.tests),
+        leaderboards=walker.leaderboards,
+        shoutouts=walker.shoutouts,
+        sources=walker.sources,
         rule_versions={
             r.id: _rule_version(r, walker.caps, walker.campaigns) for r in walker.rules.values()
         },

@@ -13,6 +13,7 @@ from admin.cli.events import import_group, process, replay, simulate
 from admin.cli.leaderboard import leaderboard
 from admin.cli.roster import roster
 from admin.cli.rules import rules
+from admin.cli.serve import api_keys, serve, token
 
 __all__ = ["main"]
 
@@ -30,5 +31,18 @@ def main(ctx: click.Context, db_url: str | None) -> None:
     ctx.obj = {"db": db_url}
 
 
-for command in (rules, import_group, process, replay, simulate, roster, leaderboard, demo, db):
+for command in (
+    rules,
+    import_group,
+    process,
+    replay,
+    simulate,
+    roster,
+    leaderboard,
+    demo,
+    db,
+    serve,
+    token,
+    api_keys,
+):
     main.add_command(command)

@@ -1,0 +1,91 @@
+"""The Litestar application: intake, leaderboards, profiles, shoutouts, HR, operations, OpenAPI at /schema."""
+
+from __future__ import annotations
+
+import hashlib
+
+from litestar import Litestar, Request
+from litestar.config.app import AppConfig
+from litestar.datastructures import State
+from litestar.exceptions import ValidationException
+from litestar.middleware.base import DefineMiddleware
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
+from litestar.response import Response
+
+from api.auth import PrincipalMiddleware
+from api.config import ApiConfig
+from api.employees import EmployeeController
+from api.events import EventsController
+from api.health import HealthController
+from api.hr import AdjustmentController, ApiKeyController
+from api.leaderboards import LeaderboardController
+from api.problems import problem
+from api.runtime import Runtime
+from api.shoutouts import ShoutoutController
+from api.webhooks import WebhookController
+
+__all__ = ["create_app"]
+
+#: Paths outside authentication: signed webhooks, probes and the API description.
+PUBLIC_PATHS = ["^/webhooks/", "^/health", "^/metrics", "^/schema"]
+
+
+def _caller(request: Request) -> str:
+    """Rate limits count per credential (hashed: no secret in the store), else per address."""
+    auth = request.headers.get("authorization")
+    if auth:
+        return hashlib.sha256(auth.encode()).hexdigest()[:16]
+    return request.client.host if request.client else "unknown"
+
+
+def _invalid_input(request: Request, exc: ValidationException) -> Response:
+    """Litestar's body and parameter validation, as a 422 problem naming each field."""
+    errors = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        key = item.get("key") if isinstance(item, dict) else None
+        message = item.get("message") if isinstance(item, dict) else str(item)
+        errors.append(f"{key}: {message}" if key else str(message))
+    return problem(422, exc.detail or "invalid input", errors or None).to_response(request)
+
+
+def create_app(config: ApiConfig | None = None) -> Litestar:
+    config = config or ApiConfig.from_env()
+    runtime = Runtime(config)
+    app_config = AppConfig(
+        route_handlers=[
+            WebhookController,
+            EventsController,
+            LeaderboardController,
+            EmployeeController,
+            ShoutoutController,
+            AdjustmentController,
+            ApiKeyController,
+            HealthController,
+        ],
+        state=State({"runtime": runtime}),
+        middleware=[
+            RateLimitConfig(
+                rate_limit=("minute", config.rate_limit_per_minute),
+                identifier_for_request=_caller,
+                exclude=["^/health", "^/metrics"],
+            ).middleware,
+            DefineMiddleware(PrincipalMiddleware, exclude=PUBLIC_PATHS),
+        ],
+        plugins=[ProblemDetailsPlugin(ProblemDetailsConfig(enable_for_all_http_exceptions=True))],
+        exception_handlers={ValidationException: _invalid_input},
+        request_max_body_size=config.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Plaudit",
+            version="0.1.0",
+            description="Points, leaderboards and recognition for employee-advocacy programs.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
+        ),
+        on_startup=[lambda: runtime.start()],
+        on_shutdown=[lambda: runtime.stop()],
+        debug=False,
+    )
+    return Litestar.from_config(app_config)

@@ -1,0 +1,117 @@
+"""Who is calling: an API key (tools, HR scripts) or a bearer JWT (employees and HR, from the identity provider).
+
+One middleware reads ``Authorization: Bearer …``: a value starting with ``pk_`` is an API key, anything else a
+JWT checked with Litestar's ``Token`` (issuer, audience, expiry). Guards then say what a route needs. Webhooks
+are not behind it: their signature is their authentication.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import anyio
+import jwt
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.security.jwt import Token
+
+from api.problems import problem
+from api.runtime import Runtime
+from engine.apikeys import KEY_PREFIX, verify_key
+
+__all__ = [
+    "Principal",
+    "PrincipalMiddleware",
+    "principal_of",
+    "requires_admin",
+    "requires_events_write",
+    "requires_read",
+]
+
+#: What a token's role grants. HR administers; employees read and give shoutouts.
+ROLE_SCOPES = {"hr": frozenset({"read", "admin", "events:write"}), "employee": frozenset({"read"})}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller: ``kind`` is ``key`` or ``user``; ``employee`` is the employee's external id for users."""
+
+    kind: str
+    name: str
+    scopes: frozenset[str]
+    employee: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.scopes
+
+    def may_see(self, employee: str) -> bool:
+        """Own data, or everyone's for HR and read keys."""
+        return self.is_admin or self.kind == "key" or self.employee == employee
+
+
+class PrincipalMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        header = connection.headers.get("authorization", "")
+        scheme, _, credential = header.partition(" ")
+        if scheme.lower() != "bearer" or not credential.strip():
+            raise problem(401, "send Authorization: Bearer <API key or token>")
+        credential = credential.strip()
+        runtime: Runtime = connection.app.state.runtime
+        if credential.startswith(KEY_PREFIX):
+            info = await anyio.to_thread.run_sync(lambda: verify_key(runtime.db(), credential))
+            if info is None:
+                raise problem(401, "unknown or revoked API key")
+            return AuthenticationResult(
+                Principal("key", f"key {info.prefix} ({info.name})", frozenset(info.scopes)),
+                credential[:11],
+            )
+        return AuthenticationResult(_from_token(runtime, credential), None)
+
+
+def _from_token(runtime: Runtime, encoded: str) -> Principal:
+    config = runtime.config
+    key = config.jwt_public_key or config.jwt_secret
+    if not key:
+        raise problem(
+            401, "tokens are not accepted: no PLAUDIT_JWT_SECRET or PLAUDIT_JWT_PUBLIC_KEY set"
+        )
+    try:
+        claims = Token.decode_payload(
+            encoded,
+            key,
+            [config.jwt_algorithm],
+            issuer=config.jwt_issuer,
+            audience=config.jwt_audience,
+            options={"require": ["exp", "sub"], "verify_aud": config.jwt_audience is not None},
+        )
+    except jwt.PyJWTError as exc:
+        raise problem(401, f"invalid token: {exc}") from None
+    roles = claims.get("roles") or [claims.get("role", "employee")]
+    if isinstance(roles, str):
+        roles = [roles]
+    scopes = frozenset().union(*(ROLE_SCOPES.get(r, frozenset()) for r in roles))
+    if not scopes:
+        raise problem(403, f"token roles {roles} grant nothing here; expected employee or hr")
+    subject = str(claims["sub"])
+    employee = runtime.directory.find(subject)
+    return Principal("user", subject, scopes, employee.external_id if employee else None)
+
+
+def principal_of(connection: ASGIConnection) -> Principal:
+    return connection.user  # type: ignore[no-any-return]
+
+
+def _requires(scope: str):  # type: ignore[no-untyped-def]
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        if scope not in principal_of(connection).scopes:
+            raise problem(403, f"this needs the {scope!r} scope")
+
+    guard.__name__ = f"requires_{scope.replace(':', '_')}"
+    return guard
+
+
+requires_read = _requires("read")
+requires_admin = _requires("admin")
+requires_events_write = _requires("events:write")

@@ -1,0 +1,82 @@
+"""How the API process runs, from the environment: where the data is, how people and tools authenticate."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["ApiConfig", "embedded_jwt_secret", "webhook_secret_variable"]
+
+
+def embedded_jwt_secret(database_url: str | None) -> str:
+    """The embedded default's token secret: made once, kept beside the SQLite file (mode 0600), never printed.
+
+    ``PLAUDIT_JWT_SECRET`` takes precedence; with an identity provider neither is used.
+    """
+    from engine.database import resolve_url
+
+    url = resolve_url(database_url)
+    folder = (
+        Path(url.removeprefix("sqlite:///")).resolve().parent
+        if url.startswith("sqlite:")
+        else Path.cwd()
+    )
+    path = folder / ".plaudit-jwt-secret"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def webhook_secret_variable(source: str) -> str:
+    """``advocacy-tool`` → ``PLAUDIT_WEBHOOK_SECRET_ADVOCACY_TOOL``: secrets live in the environment only."""
+    return "PLAUDIT_WEBHOOK_SECRET_" + re.sub(r"[^A-Z0-9]", "_", source.upper())
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    database_url: str | None = None
+    #: HS256 secret for employee and HR tokens on the embedded default (``PLAUDIT_JWT_SECRET``).
+    jwt_secret: str | None = None
+    #: An identity provider's key instead: ``PLAUDIT_JWT_PUBLIC_KEY`` (PEM) with RS256 or ES256.
+    jwt_public_key: str | None = None
+    jwt_algorithm: str = "HS256"
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    #: Requests per minute for one API key, token or address (``PLAUDIT_RATE_LIMIT``).
+    rate_limit_per_minute: int = 12_000
+    #: A batch of 1,000 events is ~0.5 MB; anything far larger is a mistake or an attack.
+    max_body_bytes: int = 2 * 1024 * 1024
+    max_batch_events: int = 1000
+    #: Score in a thread of this process (the embedded default); off when RQ workers score.
+    run_worker: bool = True
+    webhook_secrets: dict[str, list[str]] = field(default_factory=dict)
+
+    def secrets_for(self, source: str) -> list[str]:
+        """The source's signing secrets (several at once while rotating); from the config or the environment."""
+        if source in self.webhook_secrets:
+            return self.webhook_secrets[source]
+        return os.environ.get(webhook_secret_variable(source), "").replace(",", " ").split()
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> ApiConfig:
+        env = os.environ
+        values: dict[str, object] = {
+            "database_url": env.get("DATABASE_URL"),
+            "jwt_secret": env.get("PLAUDIT_JWT_SECRET"),
+            "jwt_public_key": env.get("PLAUDIT_JWT_PUBLIC_KEY"),
+            "jwt_algorithm": env.get(
+                "PLAUDIT_JWT_ALGORITHM", "RS256" if env.get("PLAUDIT_JWT_PUBLIC_KEY") else "HS256"
+            ),
+            "jwt_issuer": env.get("PLAUDIT_JWT_ISSUER"),
+            "jwt_audience": env.get("PLAUDIT_JWT_AUDIENCE"),
+            "rate_limit_per_minute": int(env.get("PLAUDIT_RATE_LIMIT", "12000")),
+        }
+        values.update(overrides)
+        if not values.get("jwt_secret") and not values.get("jwt_public_key"):
+            values["jwt_secret"] = embedded_jwt_secret(values.get("database_url"))  # type: ignore[arg-type]
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,121 @@
+"""HR's API: point adjustments with a reason, and API keys (created and revoked, shown once, stored hashed)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+from litestar import Controller, Request, delete, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, JSONBody
+
+from api.auth import Principal, requires_admin
+from api.problems import problem
+from api.runtime import Runtime
+from engine.adjustments import AdjustmentError, adjust
+from engine.apikeys import SCOPES, ApiKeyInfo, create_key, list_keys, revoke_key
+
+__all__ = ["AdjustmentController", "ApiKeyController"]
+
+
+class NewAdjustment(msgspec.Struct, forbid_unknown_fields=True):
+    employee: str
+    points: int
+    why: str
+    at: datetime | None = None
+
+
+class AdjustmentMade(msgspec.Struct):
+    entry: int
+    employee: str
+    points: int
+    occurred_at: datetime
+    actor: str
+
+
+class NewKey(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    scopes: list[str]
+
+
+class KeyView(msgspec.Struct):
+    id: int
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_by: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+    key: str | None = None  # only in the answer to POST, once
+
+
+def _view(info: ApiKeyInfo, key: str | None = None) -> KeyView:
+    return KeyView(
+        info.id,
+        info.name,
+        info.prefix,
+        list(info.scopes),
+        info.created_by,
+        info.created_at,
+        info.revoked_at,
+        key,
+    )
+
+
+class AdjustmentController(Controller):
+    path = "/v1/adjustments"
+    tags = ["hr"]
+    guards = [requires_admin]
+
+    @post("/", sync_to_thread=True, status_code=201)
+    def create(
+        self, request: Request, state: State, data: JSONBody[NewAdjustment]
+    ) -> AdjustmentMade:
+        """Give or take points with a reason: a ledger entry naming who did it and why."""
+        runtime: Runtime = state.runtime
+        principal: Principal = request.user
+        at = (
+            data.at.replace(tzinfo=runtime.rules.timezone)
+            if data.at and data.at.tzinfo is None
+            else data.at
+        )
+        try:
+            made = adjust(
+                runtime.db(), runtime.book, data.employee, data.points, data.why, principal.name, at
+            )
+        except AdjustmentError as exc:
+            status = 404 if str(exc).startswith("employee:") else 422
+            raise problem(status, str(exc), [str(exc)]) from None
+        runtime.boards.apply(made.deltas)
+        return AdjustmentMade(
+            made.entry_id, made.employee, made.points, made.occurred_at, principal.name
+        )
+
+
+class ApiKeyController(Controller):
+    path = "/v1/api-keys"
+    tags = ["hr"]
+    guards = [requires_admin]
+
+    @post("/", sync_to_thread=True, status_code=201)
+    def create(self, request: Request, state: State, data: JSONBody[NewKey]) -> KeyView:
+        """Create a key; the answer shows it once (only its hash is kept)."""
+        runtime: Runtime = state.runtime
+        if not data.name.strip():
+            raise problem(422, "name the key", ["name: must not be empty"])
+        try:
+            created = create_key(runtime.db(), data.name.strip(), data.scopes, request.user.name)
+        except ValueError as exc:
+            raise problem(422, str(exc), [f"{exc}; known scopes: {', '.join(SCOPES)}"]) from None
+        return _view(created.info, created.key)
+
+    @get("/", sync_to_thread=True)
+    def list(self, state: State) -> list[KeyView]:
+        """Every key, without the keys themselves."""
+        return [_view(info) for info in list_keys(state.runtime.db())]
+
+    @delete("/{key_id:int}", sync_to_thread=True)
+    def revoke(self, state: State, key_id: FromPath[int]) -> None:
+        """Revoke a key at once."""
+        if not revoke_key(state.runtime.db(), key_id):
+            raise problem(404, f"no API key {key_id}")

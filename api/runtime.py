@@ -1,0 +1,119 @@
+"""Everything one API process holds: database connections, the rulebook, in-memory boards, the worker.
+
+Handlers that touch the database are sync and run in Litestar's thread pool (``sync_to_thread=True``); each
+thread keeps its own connection, because sqlite3 and psycopg connections are not shared across threads.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from api.config import ApiConfig
+from engine.boards import Boards
+from engine.database import Database, DatabaseConfig, open_database
+from engine.employees import Directory
+from engine.process import ProcessResult
+from engine.rulebook import default_rules_path, load_rulebook, publish
+from engine.worker import EmbeddedWorker, WorkerConfig
+from rules import CompiledRules, load_rules
+
+__all__ = ["IntakeCounters", "Runtime"]
+
+
+@dataclass
+class IntakeCounters:
+    """Events seen by intake, by outcome, for /metrics."""
+
+    accepted: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    by_source: dict[str, int] = field(default_factory=dict)
+
+    def count(self, status: str, source: str, n: int = 1) -> None:
+        setattr(self, status, getattr(self, status) + n)
+        if status == "accepted":
+            self.by_source[source] = self.by_source.get(source, 0) + n
+
+
+class Runtime:
+    def __init__(self, config: ApiConfig) -> None:
+        self.config = config
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self.intake = IntakeCounters()
+        self.started_at = time.time()
+        db = open_database(DatabaseConfig(url=config.database_url))  # migrates once, here
+        self._local.db = db
+        self.book = load_rulebook(db)
+        if not self.book and default_rules_path().exists():
+            publish(db, load_rules(default_rules_path()), actor="plaudit serve (first run)")
+            self.book = load_rulebook(db)
+        if not self.book:
+            raise RuntimeError(f"no ruleset published and no {default_rules_path()} to publish")
+        self.directory = Directory()
+        self.directory.load(db)
+        find = self.directory.get
+        self.boards = Boards(
+            ties=self.rules.ties,
+            visible=lambda e: (p := find(e)) is not None and p.active and p.visibility == "public",
+            team_of=lambda e: (
+                p.team if (p := find(e)) is not None and p.active and p.team else None
+            ),
+        )
+        self.worker = EmbeddedWorker(
+            WorkerConfig(database_url=config.database_url), on_batch=self._scored
+        )
+
+    @property
+    def rules(self) -> CompiledRules:
+        rules = self.book.current
+        assert rules is not None
+        return rules
+
+    def db(self) -> Database:
+        """This thread's connection."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = open_database(
+                DatabaseConfig(url=self.config.database_url, migrate=False)
+            )
+        return db
+
+    def reload_rules(self) -> None:
+        book = load_rulebook(self.db())
+        with self._lock:
+            self.book = book
+
+    def company_rank(self, board: str, period: str, employee_id: int) -> tuple[int, int] | None:
+        """(rank, score) on the company board as others see it; someone hidden gets the place they would have."""
+        full = self.boards.ensure(self.db(), board, period)
+        mine = full.entry_of(employee_id)
+        if mine is None:
+            return None
+        shown = self.boards.public(board, period) or full
+        rank = shown.rank_of(employee_id)
+        if rank is None:
+            rank = shown.rank_if(mine.score, mine.reached_at, employee_id)
+        return rank, mine.score
+
+    def _scored(self, result: ProcessResult) -> None:
+        self.boards.apply(result.deltas)
+
+    def start(self) -> None:
+        if self.config.run_worker:
+            self.worker.start()
+
+    def stop(self) -> None:
+        self.worker.stop()
+
+    def pending(self) -> tuple[int, float | None]:
+        """Events waiting to be scored, and the age in seconds of the oldest (the worker's lag)."""
+        db = self.db()
+        count, oldest = db.query(
+            "SELECT COUNT(*), MIN(received_at) FROM \"event\" WHERE status = 'pending'"
+        )[0]
+        if not count:
+            return 0, None
+        return count, max(time.time() - db.read_ts(oldest).timestamp(), 0.0)

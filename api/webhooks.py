@@ -1,0 +1,114 @@
+"""``POST /webhooks/{source}``: events from advocacy tools, signed per Standard Webhooks.
+
+The signature is the authentication (HMAC-SHA256 over ``{id}.{timestamp}.{body}`` with the source's
+``whsec_`` secret, several accepted at once for rotation, ±5 minutes). ``webhook-id`` is the idempotency key:
+a retry of the same delivery is answered 200 "duplicate" and changes nothing. The source's mapping in
+rules.yaml turns the tool's payload into a canonical event; intake stores it and the worker scores it.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import anyio
+import msgspec
+from litestar import Controller, Request, Response, post
+from litestar.datastructures import State
+from litestar.params import FromPath
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from api.config import webhook_secret_variable
+from api.problems import problem
+from api.runtime import Runtime
+from engine.intake import accept_events
+
+__all__ = ["IntakeResult", "WebhookController"]
+
+
+class IntakeResult(msgspec.Struct):
+    status: str
+    id: str
+    message: str | None = None
+
+
+@functools.lru_cache(maxsize=256)
+def _webhook(secret: str) -> Webhook:
+    return Webhook(secret)
+
+
+def _verify(secrets: list[str], body: bytes, headers: dict[str, str]) -> None:
+    """Raise 401 unless one of the secrets signed this body (any error in the headers is a 401 too)."""
+    reason = "no matching signature"
+    for secret in secrets:
+        try:
+            _webhook(secret).verify(body, headers, json_parse=False)
+            return
+        except WebhookVerificationError as exc:
+            reason = str(exc)
+            if "timestamp" in reason.lower() or "headers" in reason.lower():
+                break
+        except (ValueError, UnicodeDecodeError):
+            reason = "malformed webhook-signature header or body"
+            break
+    raise problem(401, f"webhook signature rejected: {reason}")
+
+
+class WebhookController(Controller):
+    path = "/webhooks"
+    tags = ["intake"]
+
+    @post("/{source:str}", exclude_from_auth=True, status_code=202)
+    async def receive(
+        self, source: FromPath[str], request: Request, state: State
+    ) -> Response[IntakeResult]:
+        """Receive one signed event from a tool (Standard Webhooks)."""
+        # The signature covers the exact bytes, so read them raw; the rest runs in a thread (database I/O).
+        body = await request.body()
+        headers = dict(request.headers)
+        return await anyio.to_thread.run_sync(_receive, state.runtime, source, body, headers)
+
+
+def _receive(
+    runtime: Runtime, source: str, data: bytes, headers: dict[str, str]
+) -> Response[IntakeResult]:
+    rules = runtime.rules
+    if source not in rules.sources:
+        raise problem(
+            404, f"unknown source {source!r}; sources: {', '.join(sorted(rules.sources)) or 'none'}"
+        )
+    secrets = runtime.config.secrets_for(source)
+    if not secrets:
+        raise problem(
+            404, f"source {source!r} has no signing secret: set {webhook_secret_variable(source)}"
+        )
+    _verify(secrets, data, headers)
+    delivery = headers.get("webhook-id", "")
+    try:
+        payload: Any = msgspec.json.decode(data)
+    except msgspec.DecodeError as exc:
+        runtime.intake.count("rejected", source)
+        raise problem(422, f"body is not valid JSON: {exc}") from None
+    mapped = rules.map_payload(source, payload)
+    if isinstance(mapped, list):
+        runtime.intake.count("rejected", source)
+        raise problem(422, "the payload does not map to an event", mapped)
+    event = {
+        "source": source,
+        "id": delivery,
+        "type": mapped.type,
+        "employee": mapped.employee,
+        "occurred_at": mapped.occurred_at,
+        "attributes": mapped.attributes,
+    }
+    (outcome,) = accept_events(runtime.db(), [event], rules)
+    runtime.intake.count(outcome.status, source)
+    if outcome.status == "rejected":
+        raise problem(422, "the mapped event is not valid", list(outcome.errors))
+    if outcome.status == "duplicate":
+        return Response(
+            IntakeResult("duplicate", delivery, "already received; nothing changed"),
+            status_code=200,
+        )
+    runtime.worker.wake()
+    return Response(IntakeResult("accepted", delivery), status_code=202)

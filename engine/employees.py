@@ -1,0 +1,179 @@
+"""What an employee sees of themselves: points per period, recent ledger entries with reasons, caps reached.
+
+Also the directory every board view needs (who is visible, in which team), kept in memory: 100,000 people
+fit in a few MB and a board filter asks for them per row.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from engine.database import Database
+from engine.defaults import BOARD_POINTS
+from engine.standings import ALL_TIME
+from rules import CompiledRules
+
+__all__ = [
+    "VISIBILITIES",
+    "CapUse",
+    "Directory",
+    "LedgerLine",
+    "Person",
+    "caps_reached",
+    "ledger_page",
+    "period_scores",
+    "set_visibility",
+]
+
+VISIBILITIES = ("public", "team", "hidden")
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: int
+    external_id: str
+    email: str
+    name: str
+    team: str
+    visibility: str
+    active: bool
+
+
+class Directory:
+    """Employees by id and by external id or email; reloaded when the roster or a visibility changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.by_id: dict[int, Person] = {}
+        self.by_ref: dict[str, Person] = {}
+
+    def load(self, db: Database) -> None:
+        people = [
+            Person(eid, ext, email or "", name, team, visibility, bool(active))
+            for eid, ext, email, name, team, visibility, active in db.query(
+                'SELECT id, external_id, email, name, team, visibility, active FROM "employee"'
+            )
+        ]
+        by_ref = {p.external_id: p for p in people} | {p.email: p for p in people if p.email}
+        with self._lock:
+            self.by_id = {p.id: p for p in people}
+            self.by_ref = by_ref
+
+    def get(self, employee_id: int) -> Person | None:
+        return self.by_id.get(employee_id)
+
+    def find(self, ref: str) -> Person | None:
+        return self.by_ref.get(ref) or self.by_ref.get(ref.lower())
+
+    def team_size(self, team: str) -> int:
+        return sum(1 for p in self.by_id.values() if p.team == team and p.active)
+
+    def teams(self) -> dict[str, int]:
+        """Active members per team."""
+        sizes: dict[str, int] = {}
+        for p in self.by_id.values():
+            if p.active and p.team:
+                sizes[p.team] = sizes.get(p.team, 0) + 1
+        return sizes
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    id: int
+    points: int
+    kind: str
+    rule_id: str | None
+    ruleset_version: str | None
+    reasons: list[str]
+    occurred_at: datetime
+    event_source: str | None
+    event_id: str | None
+
+
+@dataclass(frozen=True)
+class CapUse:
+    cap: str
+    description: str
+    period: str
+    used: float
+    max: int
+
+    @property
+    def reached(self) -> bool:
+        return self.used >= self.max
+
+
+def period_scores(
+    db: Database, rules: CompiledRules, employee_id: int, at: datetime | None = None
+) -> dict[str, Any]:
+    """Points in the current day, week, month, quarter and all time: ``{kind: {"period": key, "points": n}}``."""
+    keys = rules.periods(at or datetime.now(UTC))
+    wanted = {
+        "day": keys.day,
+        "week": keys.week,
+        "month": keys.month,
+        "quarter": keys.quarter,
+        "all": ALL_TIME,
+    }
+    rows = dict(
+        db.query_in(
+            'SELECT period, score FROM "standing" WHERE board = ? AND employee = ? AND period IN ({in})',
+            list(wanted.values()),
+            [BOARD_POINTS, employee_id],
+        )
+    )
+    return {kind: {"period": key, "points": rows.get(key, 0)} for kind, key in wanted.items()}
+
+
+def ledger_page(
+    db: Database, employee_id: int, before: int | None = None, limit: int = 50
+) -> list[LedgerLine]:
+    """Newest entries first; ``before`` is the cursor (the id of the last entry already shown)."""
+    rows = db.query(
+        "SELECT l.id, l.points, l.kind, l.rule_id, l.ruleset_version, l.reasons, l.occurred_at, v.source, v.external_id "
+        'FROM "ledger_entry" l LEFT JOIN "event" v ON v.id = l.event WHERE l.employee = ? AND l.id < ? '
+        "ORDER BY l.id DESC LIMIT ?",
+        [employee_id, before if before is not None else 2**62, limit],
+    )
+    decode = msgspec.json.decode
+    return [
+        LedgerLine(
+            lid,
+            points,
+            kind,
+            rule,
+            version,
+            decode(reasons) if isinstance(reasons, str | bytes) else reasons,
+            db.read_ts(at),
+            source,
+            ext,
+        )
+        for lid, points, kind, rule, version, reasons, at, source, ext in rows
+    ]
+
+
+def caps_reached(
+    db: Database, rules: CompiledRules, employee_id: int, at: datetime | None = None
+) -> list[CapUse]:
+    """Each cap's use in its current period (``cap:<id>:<period>`` counters written by scoring)."""
+    keys = rules.periods(at or datetime.now(UTC))
+    wanted = {f"cap:{cap.id}:{keys.of(cap.per)}|{employee_id}": cap for cap in rules.caps.values()}
+    used = dict(db.query_in('SELECT key, value FROM "counter" WHERE key IN ({in})', list(wanted)))
+    return [
+        CapUse(cap.id, cap.description or cap.id, keys.of(cap.per), used.get(key, 0.0), cap.max)
+        for key, cap in wanted.items()
+    ]
+
+
+def set_visibility(db: Database, employee_id: int, visibility: str) -> None:
+    if visibility not in VISIBILITIES:
+        raise ValueError(
+            f"visibility: expected one of {', '.join(VISIBILITIES)}, got {visibility!r}"
+        )
+    with db.transaction():
+        db.execute('UPDATE "employee" SET visibility = ? WHERE id = ?', [visibility, employee_id])

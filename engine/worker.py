@@ -1,0 +1,114 @@
+"""The embedded worker: scores the inbox in a background thread of the API process.
+
+Intake only stores events; this thread picks them up batch by batch (``process_batch``), so a request never
+waits for scoring. Intake wakes it; otherwise it polls. A failing batch is rolled back and tried again after a
+pause, so nothing is lost or half-applied. In the scaled setup RQ workers do this job instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from engine.database import DatabaseConfig, open_database
+from engine.defaults import BATCH_SIZE
+from engine.process import ProcessResult, process_batch
+from engine.rulebook import RuleBook, load_rulebook
+
+__all__ = ["EmbeddedWorker", "WorkerConfig", "WorkerStats"]
+
+log = logging.getLogger("plaudit.worker")
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    database_url: str | None = None
+    batch_size: int = BATCH_SIZE
+    #: How long to sleep when the inbox is empty and nobody wakes the worker.
+    idle_seconds: float = 0.5
+    #: Pause after a failed batch before the next try.
+    retry_seconds: float = 2.0
+
+
+@dataclass
+class WorkerStats:
+    batches: int = 0
+    scored: int = 0
+    parked: int = 0
+    failures: int = 0
+    last_error: str | None = None
+    last_batch_at: float | None = None
+    #: Seconds spent scoring, for the scoring rate in /metrics.
+    busy_seconds: float = 0.0
+    started_at: float = field(default_factory=time.time)
+
+
+class EmbeddedWorker:
+    """A daemon thread running ``process_batch`` until stopped; ``on_batch`` sees each committed batch."""
+
+    def __init__(
+        self, config: WorkerConfig, on_batch: Callable[[ProcessResult], None] | None = None
+    ) -> None:
+        self.config = config
+        self.on_batch = on_batch
+        self.stats = WorkerStats()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._book: RuleBook | None = None
+        self._rulesets = -1
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="plaudit-worker", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _rulebook(self, db) -> RuleBook:  # type: ignore[no-untyped-def]
+        # A ruleset published by HR (API or CLI) is picked up at the next batch.
+        count = db.query('SELECT COUNT(*) FROM "ruleset"')[0][0]
+        if self._book is None or count != self._rulesets:
+            self._book, self._rulesets = load_rulebook(db), count
+        return self._book
+
+    def _run(self) -> None:
+        db = open_database(DatabaseConfig(url=self.config.database_url, migrate=False))
+        try:
+            while not self._stop.is_set():
+                try:
+                    started = time.perf_counter()
+                    result = process_batch(db, self._rulebook(db), self.config.batch_size)
+                except (
+                    Exception
+                ) as exc:  # a failed batch was rolled back: note it, pause, try again
+                    self.stats.failures += 1
+                    self.stats.last_error = f"{type(exc).__name__}: {exc}"
+                    log.exception(
+                        "scoring batch failed; retrying in %.0fs", self.config.retry_seconds
+                    )
+                    self._stop.wait(self.config.retry_seconds)
+                    continue
+                if not result.events:
+                    self._wake.wait(self.config.idle_seconds)
+                    self._wake.clear()
+                    continue
+                s = self.stats
+                s.batches += 1
+                s.scored += result.scored
+                s.parked += result.parked
+                s.busy_seconds += time.perf_counter() - started
+                s.last_batch_at = time.time()
+                if self.on_batch is not None:
+                    self.on_batch(result)
+        finally:
+            db.close()

@@ -47,8 +47,10 @@ class ApiConfig:
     jwt_algorithm: str = "HS256"
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
-    #: Requests per minute for one API key, token or address (``PLAUDIT_RATE_LIMIT``).
-    rate_limit_per_minute: int = 12_000
+    #: Requests per second for one API key, token or address on /v1 (``PLAUDIT_RATE_LIMIT``; 0 turns it off).
+    #: A one-second window: Litestar's limiter keeps every request time of the window, so a short window stays
+    #: cheap. Webhooks are not limited: a signature check rejects strangers faster than a limiter would.
+    rate_limit_per_second: int = 50
     #: A batch of 1,000 events is ~0.5 MB; anything far larger is a mistake or an attack.
     max_body_bytes: int = 2 * 1024 * 1024
     max_batch_events: int = 1000
@@ -74,7 +76,10 @@ class ApiConfig:
             ),
             "jwt_issuer": env.get("PLAUDIT_JWT_ISSUER"),
             "jwt_audience": env.get("PLAUDIT_JWT_AUDIENCE"),
-            "rate_limit_per_minute": int(env.get("PLAUDIT_RATE_LIMIT", "12000")),
+            "rate_limit_per_second": int(env.get("PLAUDIT_RATE_LIMIT", "50")),
+            # off: this process only serves; separate workers score (see `plaudit worker`).
+            "run_worker": env.get("PLAUDIT_WORKER", "on").lower()
+            not in ("off", "0", "false", "no"),
         }
         values.update(overrides)
         if not values.get("jwt_secret") and not values.get("jwt_public_key"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import anyio
 import msgspec
 from litestar import Controller, Request, get
 from litestar.datastructures import State
@@ -69,8 +70,8 @@ class LeaderboardController(Controller):
     tags = ["leaderboards"]
     guards = [requires_read]
 
-    @get("/{board:str}", sync_to_thread=True)
-    def board(
+    @get("/{board:str}")
+    async def board(
         self,
         request: Request,
         state: State,
@@ -104,7 +105,11 @@ class LeaderboardController(Controller):
             at = at.replace(tzinfo=rules.timezone)
         key = period_key(rules, period, at)
         boards = runtime.boards
-        full = boards.ensure(runtime.db(), board, key)
+        full = boards.get(board, key)
+        if (
+            full is None
+        ):  # first ask for this period: load it from the standings, off the event loop
+            full = await anyio.to_thread.run_sync(lambda: boards.ensure(runtime.db(), board, key))
         if by == "team":
             return BoardView(board, key, rules.ties, None, [], teams=_team_rows(full, runtime))
         if by != "employee":

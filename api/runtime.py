@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from concurrent.futures import Future
+from dataclasses import dataclass
 
 from api.config import ApiConfig
 from engine.boards import Boards
 from engine.database import Database, DatabaseConfig, open_database
 from engine.employees import Directory
+from engine.intake import EventOutcome, IntakeWriter
 from engine.process import ProcessResult
 from engine.rulebook import default_rules_path, load_rulebook, publish
 from engine.worker import EmbeddedWorker, WorkerConfig
@@ -29,12 +31,9 @@ class IntakeCounters:
     accepted: int = 0
     duplicate: int = 0
     rejected: int = 0
-    by_source: dict[str, int] = field(default_factory=dict)
 
-    def count(self, status: str, source: str, n: int = 1) -> None:
+    def count(self, status: str, n: int = 1) -> None:
         setattr(self, status, getattr(self, status) + n)
-        if status == "accepted":
-            self.by_source[source] = self.by_source.get(source, 0) + n
 
 
 class Runtime:
@@ -88,7 +87,7 @@ class Runtime:
 
     def company_rank(self, board: str, period: str, employee_id: int) -> tuple[int, int] | None:
         """(rank, score) on the company board as others see it; someone hidden gets the place they would have."""
-        full = self.boards.ensure(self.db(), board, period)
+        full = self.boards.get(board, period) or self.boards.ensure(self.db(), board, period)
         mine = full.entry_of(employee_id)
         if mine is None:
             return None
@@ -101,12 +100,29 @@ class Runtime:
     def _scored(self, result: ProcessResult) -> None:
         self.boards.apply(result.deltas)
 
+    def store(self, events: list[dict]) -> Future[list[EventOutcome]]:
+        """Queue events for the inbox (group commit); the future holds one outcome per event."""
+        if self.intake_writer is None:
+            raise RuntimeError("the API is not started")
+        return self.intake_writer.submit(events)
+
+    def _stored(self, outcomes: list[EventOutcome]) -> None:
+        for o in outcomes:
+            self.intake.count(o.status)
+        if any(o.status == "accepted" for o in outcomes):
+            self.worker.wake()
+
     def start(self) -> None:
+        self.intake_writer = IntakeWriter(
+            self.config.database_url, lambda: self.book.current, on_stored=self._stored
+        )
         if self.config.run_worker:
             self.worker.start()
 
     def stop(self) -> None:
         self.worker.stop()
+        if self.intake_writer is not None:
+            self.intake_writer.stop()
 
     def pending(self) -> tuple[int, float | None]:
         """Events waiting to be scored, and the age in seconds of the oldest (the worker's lag)."""

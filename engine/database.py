@@ -135,14 +135,18 @@ class Database:
     def execute(self, query: str, params: Sequence[Any] = ()) -> Any:
         return self.conn.execute(self.sql(query), params)
 
-    def executemany(self, query: str, rows: Iterable[Sequence[Any]]) -> None:
+    def executemany(self, query: str, rows: Iterable[Sequence[Any]]) -> int:
+        """Run ``query`` once per row in one call; returns how many rows it changed."""
         rows = list(rows)
-        if rows:
-            if self.dialect == "postgres":
-                with self.conn.cursor() as cur:
-                    cur.executemany(self.sql(query), rows)
-            else:
-                self.conn.executemany(query, rows)
+        if not rows:
+            return 0
+        if self.dialect == "postgres":
+            with self.conn.cursor() as cur:
+                cur.executemany(self.sql(query), rows)
+                return max(cur.rowcount, 0)
+        before = self.conn.total_changes
+        self.conn.executemany(query, rows)
+        return self.conn.total_changes - before
 
     def query(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.execute(query, params).fetchall())

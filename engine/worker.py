@@ -31,6 +31,8 @@ class WorkerConfig:
     idle_seconds: float = 0.5
     #: Pause after a failed batch before the next try.
     retry_seconds: float = 2.0
+    #: Held while a batch is written; the process's intake writer takes it too (see ``IntakeWriter``).
+    write_lock: threading.Lock = field(default_factory=threading.Lock, compare=False)
 
 
 @dataclass
@@ -87,7 +89,9 @@ class EmbeddedWorker:
             while not self._stop.is_set():
                 try:
                     started = time.perf_counter()
-                    result = process_batch(db, self._rulebook(db), self.config.batch_size)
+                    book = self._rulebook(db)
+                    with self.config.write_lock:
+                        result = process_batch(db, book, self.config.batch_size)
                 except (
                     Exception
                 ) as exc:  # a failed batch was rolled back: note it, pause, try again

@@ -595,3 +595,76 @@ def test_signed_webhooks_through_the_worker_to_ranked_leaderboard(
             (2, "E3", 20),
             (3, "E2", 10),
         ]
+
+
+def test_tie_policy_earliest_comes_from_rules_yaml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    url = f"sqlite:///{tmp_path / 'ties.sqlite'}"
+    db = open_database(DatabaseConfig(url=url))
+    text = (
+        (ROOT / "rules.yaml")
+        .read_text(encoding="utf-8")
+        .replace("  ties: shared", "  ties: earliest")
+    )
+    from rules import load_rules_text
+
+    publish(db, load_rules_text(text, run_tests=False))
+    import_roster(db, ROSTER)
+    db.close()
+    with TestClient(
+        create_app(ApiConfig(database_url=url, jwt_secret=JWT_SECRET, run_worker=False))
+    ) as client:
+        api = Api(client, url)
+        seed_scores(api)
+        rows = client.get("/v1/leaderboards/points?period=all", headers=api.token("E3")).json()[
+            "rows"
+        ]
+        # E1 and E2 both have 20; E1 reached it first, so ranks 1 and 2, not 1 and 1.
+        assert [(r["rank"], r["employee"]) for r in rows[:2]] == [(1, "E1"), (2, "E2")]
+
+
+def test_rate_limit_per_credential_is_429(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    url = f"sqlite:///{tmp_path / 'rl.sqlite'}"
+    db = open_database(DatabaseConfig(url=url))
+    publish(db, ROOT / "rules.yaml")
+    import_roster(db, ROSTER)
+    db.close()
+    config = ApiConfig(
+        database_url=url, jwt_secret=JWT_SECRET, run_worker=False, rate_limit_per_second=3
+    )
+    with TestClient(create_app(config)) as client:
+        api = Api(client, url)
+        mine, other = api.token("E1"), api.token("E2")
+        statuses = [
+            client.get("/v1/leaderboards/points", headers=mine).status_code for _ in range(6)
+        ]
+        assert 429 in statuses and statuses[0] == 200
+        limited = client.get("/v1/leaderboards/points", headers=mine)
+        assert limited.status_code == 429 and limited.headers["content-type"].startswith(
+            "application/problem+json"
+        )
+        assert (
+            client.get("/v1/leaderboards/points", headers=other).status_code == 200
+        )  # per credential
+        assert client.get("/health").status_code == 200  # probes are never limited
+
+
+def test_no_secret_reaches_the_logs(api: Api, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    key = api.key("events:write")
+    api.webhook(
+        "advocacy-tool",
+        sample("advocacy-tool-click.json"),
+        "log-1",
+        secret="whsec_" + "d3Jvbmcgc2VjcmV0IGZvciB0aGUgbG9ncw==",
+    )
+    api.client.post("/v1/events", json=[share("log", "E1", "2026-11-03T09:00:00Z")], headers=key)
+    api.client.get("/v1/leaderboards/points", headers={"Authorization": "Bearer not-a-token"})
+    text = caplog.text
+    for secret in (SECRET, OLD_SECRET, JWT_SECRET, key["Authorization"].split()[1]):
+        assert secret not in text

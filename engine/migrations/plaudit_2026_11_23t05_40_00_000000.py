@@ -14,7 +14,9 @@ COMPOSITE_INDEXES = [
     # the index stays as small as the backlog.
     'CREATE INDEX IF NOT EXISTS event_pending ON "event" ("occurred_at", "source", "external_id") '
     "WHERE status = 'pending'",
-    'CREATE INDEX IF NOT EXISTS event_employee_ref ON "event" ("employee_ref")',
+    # Parked events by the employee they wait for (a roster import sets them back to pending). Partial: a
+    # scored event is not in it, so intake does not pay for it.
+    'CREATE INDEX IF NOT EXISTS event_parked_ref ON "event" ("employee_ref") WHERE status = \'parked\'',
     # A rule scores an event once.
     'CREATE UNIQUE INDEX IF NOT EXISTS ledger_event_rule ON "ledger_entry" ("event", "rule_id")',
     'CREATE INDEX IF NOT EXISTS ledger_employee_id ON "ledger_entry" ("employee", "id")',

@@ -67,7 +67,17 @@ class PrincipalMiddleware(AbstractAuthenticationMiddleware):
                 Principal("key", f"key {info.prefix} ({info.name})", frozenset(info.scopes)),
                 credential[:11],
             )
-        return AuthenticationResult(_from_token(runtime, credential), None)
+        principal = _from_token(runtime, credential)
+        if principal.employee is None and runtime.directory.find(principal.name) is None:
+            # Maybe someone the roster gained since the directory was loaded.
+            person = await anyio.to_thread.run_sync(
+                lambda: runtime.directory.find_fresh(runtime.db(), principal.name)
+            )
+            if person is not None:
+                principal = Principal(
+                    principal.kind, principal.name, principal.scopes, person.external_id
+                )
+        return AuthenticationResult(principal, None)
 
 
 def _from_token(runtime: Runtime, encoded: str) -> Principal:

@@ -20,7 +20,7 @@ from api.auth import Principal, requires_read
 from api.problems import problem
 from api.runtime import Runtime
 from engine.boards import Board, Entry
-from engine.employees import Person
+from engine.employees import Directory, Person
 from engine.leaderboard import PERIOD_NAMES, period_key
 
 __all__ = ["BoardView", "LeaderboardController", "Row", "TeamRow"]
@@ -52,6 +52,11 @@ class BoardView(msgspec.Struct):
     me: Row | None = None
     around: list[Row] = []
     teams: list[TeamRow] = []
+
+
+def _rows(entries: list[Entry], directory: Directory, viewer: str | None) -> list[Row]:
+    # An id the directory does not know yet (a roster change since it was loaded) is left out until it is.
+    return [_row(e, p, viewer) for e in entries if (p := directory.get(e.employee)) is not None]
 
 
 def _row(entry: Entry, person: Person, viewer: str | None) -> Row:
@@ -135,7 +140,7 @@ class LeaderboardController(Controller):
             key,
             rules.ties,
             team,
-            [_row(e, directory.by_id[e.employee], viewer) for e in entries],
+            _rows(entries, directory, viewer),
         )
         centre = directory.find(around or viewer or "")
         if around is not None and centre is None:
@@ -152,9 +157,7 @@ class LeaderboardController(Controller):
                     Entry(centre.id, mine.score, mine.reached_at, placed[0]), centre, viewer
                 )
             if centre.id in shown:
-                view.around = [
-                    _row(e, directory.by_id[e.employee], viewer) for e in shown.around(centre.id)
-                ]
+                view.around = _rows(shown.around(centre.id), directory, viewer)
         else:
             rank = shown.rank_where(centre.id, keep)
             if rank is not None:

@@ -98,6 +98,11 @@ class Runtime:
         return rank, mine.score
 
     def _scored(self, result: ProcessResult) -> None:
+        # Someone the directory does not know scored: the roster changed (a CLI import, SCIM); reload first,
+        # so the boards file them under the right team and visibility.
+        by_id = self.directory.by_id
+        if any(employee not in by_id for (_, _, employee) in result.deltas):
+            self.directory.load(self.db())
         self.boards.apply(result.deltas)
 
     def store(self, events: list[dict]) -> Future[list[EventOutcome]]:

@@ -7,6 +7,7 @@ fit in a few MB and a board filter asks for them per row.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -51,6 +52,7 @@ class Directory:
         self._lock = threading.Lock()
         self.by_id: dict[int, Person] = {}
         self.by_ref: dict[str, Person] = {}
+        self.loaded_at = 0.0
 
     def load(self, db: Database) -> None:
         people = [
@@ -63,6 +65,15 @@ class Directory:
         with self._lock:
             self.by_id = {p.id: p for p in people}
             self.by_ref = by_ref
+            self.loaded_at = time.monotonic()
+
+    def find_fresh(self, db: Database, ref: str, max_age: float = 5.0) -> Person | None:
+        """``find``, reloading first when ``ref`` is unknown and the directory is older than ``max_age`` s."""
+        person = self.find(ref)
+        if person is None and time.monotonic() - self.loaded_at > max_age:
+            self.load(db)
+            person = self.find(ref)
+        return person
 
     def get(self, employee_id: int) -> Person | None:
         return self.by_id.get(employee_id)

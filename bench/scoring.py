@@ -101,7 +101,7 @@ def main() -> None:
     print(f"import + process: {(intake.accepted + intake.duplicates) / (t2 - t0):,.0f} events/s")
     if not args.no_replay:
         t3 = time.perf_counter()
-        again = replay(db, book, batch_size=args.batch)
+        again = replay(db, book)
         t4 = time.perf_counter()
         print(
             f"replay:  {again.events:>9} events in {t4 - t3:6.1f}s = {again.events / (t4 - t3):>9,.0f} events/s"

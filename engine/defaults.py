@@ -1,10 +1,14 @@
 """Defaults of where and how Plaudit runs; each can be changed by the environment variable named beside it."""
 
+import os
+
 __all__ = [
     "BATCH_SIZE",
     "BOARD_POINTS",
     "DEFAULT_DATABASE_URL",
     "DEFAULT_RULES_PATH",
+    "REPLAY_BATCH_SIZE",
+    "SHARDS",
     "SOURCE_DEMO",
 ]
 
@@ -18,7 +22,15 @@ DEFAULT_RULES_PATH = "rules.yaml"
 #: ledger by employee) whatever its size, so larger batches amortize that; 5,000 still commits in ~0.3 s.
 BATCH_SIZE = 5000
 
+#: Replay has no one waiting on the lock and the whole history ahead: bigger transactions, fewer page rewrites.
+REPLAY_BATCH_SIZE = 20000
+
 #: The board every rule feeds; later boards (referrals, per campaign) get their own names.
 BOARD_POINTS = "points"
 
 SOURCE_DEMO = "demo"
+
+#: ``PLAUDIT_SHARDS``: events are spread over this many shards by employee. Scaled workers score a shard at a
+#: time, one worker per shard at once, so each employee's events stay in order whatever the number of workers.
+#: Fixed for the life of a database: an event keeps the shard it was given at intake.
+SHARDS = int(os.environ.get("PLAUDIT_SHARDS", "16"))

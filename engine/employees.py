@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import msgspec
 
 from engine.database import Database
-from engine.defaults import BOARD_POINTS
+from engine.defaults import BOARD_POINTS, SHARDS
 from engine.standings import ALL_TIME
 from rules import CompiledRules
 
@@ -24,11 +25,14 @@ __all__ = [
     "CapUse",
     "Directory",
     "LedgerLine",
+    "Member",
     "Person",
     "caps_reached",
     "ledger_page",
     "period_scores",
+    "resolve_employees",
     "set_visibility",
+    "shard_of",
 ]
 
 VISIBILITIES = ("public", "team", "hidden")
@@ -117,6 +121,38 @@ class CapUse:
     @property
     def reached(self) -> bool:
         return self.used >= self.max
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """An employee as scoring needs them: which id, and whether they still earn."""
+
+    id: int
+    active: bool
+
+
+def resolve_employees(db: Database, refs: set[str]) -> dict[str, Member]:
+    """Employees by the ref tools used: their external id, or their email (stored and matched lowercase)."""
+    found: dict[str, Member] = {}
+    ids = [r for r in refs if "@" not in r]
+    emails = [r for r in refs if "@" in r]
+    if ids:
+        for eid, ext, active in db.query_in(
+            'SELECT id, external_id, active FROM "employee" WHERE external_id IN ({in})', ids
+        ):
+            found[ext] = Member(eid, bool(active))
+    if emails:
+        for eid, email, active in db.query_in(
+            'SELECT id, email, active FROM "employee" WHERE email IN ({in})', emails
+        ):
+            found[email] = Member(eid, bool(active))
+    return found
+
+
+def shard_of(employee_id: int | None, ref: str, shards: int = SHARDS) -> int:
+    """The shard of an employee: by id when known, else by the ref (a parked event is re-sharded when the
+    roster learns who it is)."""
+    return employee_id % shards if employee_id is not None else zlib.crc32(ref.encode()) % shards
 
 
 def period_scores(

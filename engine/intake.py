@@ -20,6 +20,7 @@ import msgspec
 
 from engine.database import Database
 from engine.defaults import BATCH_SIZE
+from engine.employees import resolve_employees, shard_of
 from rules import CompiledRules
 
 __all__ = [
@@ -93,6 +94,12 @@ def _check(raw: Any, rules: CompiledRules | None) -> IncomingEvent | list[str]:
     return problems or event
 
 
+def _ref(employee: str) -> str:
+    """How an employee is stored on an event: the external id as given, an email in lower case."""
+    employee = employee.strip()
+    return employee.lower() if "@" in employee else employee
+
+
 def accept_events(
     db: Database, raws: list[Any], rules: CompiledRules | None, first_index: int = 0
 ) -> list[EventOutcome]:
@@ -111,25 +118,30 @@ def accept_events(
 
     # received_at doubles as this call's mark: rows that carry it after the insert are the ones it stored.
     now = db.ts(datetime.now(UTC))
-    rows = [
-        (
-            ev.source,
-            ev.id,
-            ev.type,
-            ev.employee.strip().lower() if "@" in ev.employee else ev.employee.strip(),
-            db.ts(ev.occurred_at),
-            now,
-            msgspec.json.encode(ev.attributes).decode(),
-            "pending",
+    refs = {key: _ref(ev.employee) for key, (_, ev) in fresh.items()}
+    members = resolve_employees(db, set(refs.values())) if refs else {}
+    rows = []
+    for key, (_, ev) in fresh.items():
+        member = members.get(refs[key])
+        rows.append(
+            (
+                ev.source,
+                ev.id,
+                ev.type,
+                refs[key],
+                shard_of(member.id if member else None, refs[key]),
+                db.ts(ev.occurred_at),
+                now,
+                msgspec.json.encode(ev.attributes).decode(),
+                "pending",
+            )
         )
-        for _, ev in fresh.values()
-    ]
     with db.transaction():
         # Insert first and ask only if something was already there: the common case costs no look-up, and
         # ON CONFLICT keeps an event once even when another process stores it at the same moment.
         stored = db.executemany(
-            'INSERT INTO "event" (source, external_id, type, employee_ref, occurred_at, received_at, '
-            "attributes, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            'INSERT INTO "event" (source, external_id, type, employee_ref, shard, occurred_at, received_at, '
+            "attributes, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (source, external_id) DO NOTHING",
             rows,
         )

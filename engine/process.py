@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,10 +22,14 @@ import msgspec
 
 from engine.database import Database
 from engine.defaults import BATCH_SIZE
+from engine.employees import resolve_employees
 from engine.rulebook import RuleBook, load_rulebook
 from engine.standings import StandingDeltas
 
-__all__ = ["ProcessResult", "process_batch", "process_pending", "resolve_employees"]
+__all__ = ["SHARD_LOCK_SPACE", "ProcessResult", "process_batch", "process_pending"]
+
+#: First key of PostgreSQL's two-key advisory locks taken per shard (an arbitrary constant of Plaudit's).
+SHARD_LOCK_SPACE = 0x504C
 
 
 @dataclass
@@ -33,53 +37,41 @@ class ProcessResult:
     events: int = 0
     scored: int = 0
     parked: int = 0
-    skipped: int = (
-        0  # done without points for a stated reason (inactive employee, no ruleset, unknown type)
-    )
+    #: Done without points for a stated reason (inactive employee, no ruleset, unknown type).
+    skipped: int = 0
     entries: int = 0
     points: int = 0
+    #: The batch's standings changes, once committed: in-memory and Redis boards apply them.
+    deltas: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __iadd__(self, other: ProcessResult) -> ProcessResult:
         for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+            if f.name != "deltas":
+                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
         return self
 
 
-@dataclass(frozen=True, slots=True)
-class _Member:
-    id: int
-    active: bool
-
-
-def resolve_employees(db: Database, refs: set[str]) -> dict[str, _Member]:
-    """Employees by the ref tools used: their external id, or their email (stored and matched lowercase)."""
-    found: dict[str, _Member] = {}
-    ids = [r for r in refs if "@" not in r]
-    emails = [r for r in refs if "@" in r]
-    if ids:
-        for eid, ext, active in db.query_in(
-            'SELECT id, external_id, active FROM "employee" WHERE external_id IN ({in})', ids
-        ):
-            found[ext] = _Member(eid, bool(active))
-    if emails:
-        for eid, email, active in db.query_in(
-            'SELECT id, email, active FROM "employee" WHERE email IN ({in})', emails
-        ):
-            found[email] = _Member(eid, bool(active))
-    return found
-
-
-def process_batch(db: Database, book: RuleBook, batch_size: int = BATCH_SIZE) -> ProcessResult:
-    """Score up to ``batch_size`` pending events in one transaction."""
+def process_batch(
+    db: Database, book: RuleBook, batch_size: int = BATCH_SIZE, shard: int | None = None
+) -> ProcessResult:
+    """Score up to ``batch_size`` pending events (of one shard, for scaled workers) in one transaction."""
+    in_shard = "" if shard is None else " AND shard = ?"
     with db.transaction():
+        if db.dialect == "postgres":
+            # One worker at a time per shard: a second one waits for this batch to commit and then sees what is
+            # left, so an employee's events are scored in order by any number of workers. A worker of all
+            # shards (key -1, exclusive) excludes every shard worker (who hold -1 shared).
+            # (SQLite's BEGIN IMMEDIATE already lets one writer in at a time.)
+            if shard is None:
+                db.execute("SELECT pg_advisory_xact_lock(?, ?)", [SHARD_LOCK_SPACE, -1])
+            else:
+                db.execute("SELECT pg_advisory_xact_lock_shared(?, ?)", [SHARD_LOCK_SPACE, -1])
+                db.execute("SELECT pg_advisory_xact_lock(?, ?)", [SHARD_LOCK_SPACE, shard])
         rows = db.query(
-            # status is a literal so the planner uses the partial index event_pending.
-            "SELECT id, type, employee_ref, occurred_at, attributes FROM \"event\" WHERE status = 'pending' "
-            "ORDER BY occurred_at, source, external_id LIMIT ?"
-            # PostgreSQL: a second worker waits for the first's batch instead of scoring the same events
-            # (SQLite's BEGIN IMMEDIATE already serializes writers).
-            + (" FOR UPDATE" if db.dialect == "postgres" else ""),
-            [batch_size],
+            # status is a literal so the planner uses the partial indexes event_pending(_shard).
+            "SELECT id, type, employee_ref, occurred_at, attributes FROM \"event\" WHERE status = 'pending'"
+            f"{in_shard} ORDER BY occurred_at, source, external_id LIMIT ?",
+            [*([] if shard is None else [shard]), batch_size],
         )
         if not rows:
             return ProcessResult()

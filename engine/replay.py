@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from engine.database import Database
-from engine.defaults import BATCH_SIZE
+from engine.defaults import REPLAY_BATCH_SIZE
 from engine.process import ProcessResult, process_pending
 from engine.rulebook import RuleBook, load_rulebook
 from engine.standings import StandingDeltas
@@ -22,7 +22,7 @@ __all__ = ["replay"]
 def replay(
     db: Database,
     book: RuleBook | None = None,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int = REPLAY_BATCH_SIZE,
     on_batch: Callable[[ProcessResult], None] | None = None,
 ) -> ProcessResult:
     book = book if book is not None else load_rulebook(db)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from engine.database import Database
+from engine.employees import shard_of
 
 __all__ = [
     "RosterError",
@@ -151,18 +152,19 @@ def parse_roster(text: str, filename: str = "roster.csv") -> list[RosterRow]:
     return rows
 
 
-def unpark_events(db: Database, refs: Iterable[str] | None = None) -> int:
-    """Parked events go back to pending (those of ``refs`` only, when given)."""
-    if refs is None:
+def unpark_events(db: Database, employees: Iterable[tuple[int, str, str]] | None = None) -> int:
+    """Parked events go back to pending: all of them, or those of ``(id, external_id, email)`` employees,
+    moved to the employee's shard now that the roster knows who they are."""
+    if employees is None:
         cur = db.execute(
             'UPDATE "event" SET status = ?, reason = NULL WHERE status = ?', ["pending", "parked"]
         )
         return max(cur.rowcount, 0)
-    return db.execute_in(
-        # status is a literal so the planner uses the partial index event_parked_ref.
-        "UPDATE \"event\" SET status = ?, reason = NULL WHERE status = 'parked' AND employee_ref IN ({in})",
-        list(refs),
-        ["pending"],
+    # status is a literal so the planner uses the partial index event_parked_ref.
+    return db.executemany(
+        "UPDATE \"event\" SET status = 'pending', reason = NULL, shard = ? "
+        "WHERE status = 'parked' AND employee_ref IN (?, ?)",
+        [(shard_of(eid, ext), ext, email) for eid, ext, email in employees],
     )
 
 
@@ -212,5 +214,13 @@ def import_roster(
                 for r in rows
             ],
         )
-        result.unparked = unpark_events(db, [r.external_id for r in rows] + [r.email for r in rows])
+        ids = dict(
+            db.query_in(
+                'SELECT external_id, id FROM "employee" WHERE external_id IN ({in})',
+                [r.external_id for r in rows],
+            )
+        )
+        result.unparked = unpark_events(
+            db, [(ids[r.external_id], r.external_id, r.email) for r in rows]
+        )
     return result

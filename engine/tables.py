@@ -60,6 +60,8 @@ class Event(Table):
     #: The employee as the tool named them (external id or email): matched against the roster when the event is
     #: scored, so an event may arrive before its employee (it is parked until the roster knows them).
     employee_ref = Varchar(length=320)
+    #: The employee's shard (their id modulo ``SHARDS``; a hash of the ref while they are unknown).
+    shard = Integer(default=0)
     occurred_at = Timestamptz()
     received_at = Timestamptz(default=TimestamptzNow())
     attributes = JSON(default="{}")

@@ -56,6 +56,8 @@ class ApiConfig:
     max_batch_events: int = 1000
     #: Score in a thread of this process (the embedded default); off when RQ workers score.
     run_worker: bool = True
+    #: ``REDIS_URL``: the scaled setup; accepted events are queued for ``plaudit worker`` per shard.
+    redis_url: str | None = None
     webhook_secrets: dict[str, list[str]] = field(default_factory=dict)
 
     def secrets_for(self, source: str) -> list[str]:
@@ -69,6 +71,7 @@ class ApiConfig:
         env = os.environ
         values: dict[str, object] = {
             "database_url": env.get("DATABASE_URL"),
+            "redis_url": env.get("REDIS_URL"),
             "jwt_secret": env.get("PLAUDIT_JWT_SECRET"),
             "jwt_public_key": env.get("PLAUDIT_JWT_PUBLIC_KEY"),
             "jwt_algorithm": env.get(

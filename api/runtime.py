@@ -6,14 +6,18 @@ thread keeps its own connection, because sqlite3 and psycopg connections are not
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 
+import redis
+
 from api.config import ApiConfig
 from engine.boards import Boards
 from engine.database import Database, DatabaseConfig, open_database
+from engine.dispatch import enqueue_shards
 from engine.employees import Directory
 from engine.intake import EventOutcome, IntakeWriter
 from engine.process import ProcessResult
@@ -22,6 +26,8 @@ from engine.worker import EmbeddedWorker, WorkerConfig
 from rules import CompiledRules, load_rules
 
 __all__ = ["IntakeCounters", "Runtime"]
+
+log = logging.getLogger("plaudit.api")
 
 
 @dataclass
@@ -61,9 +67,15 @@ class Runtime:
                 p.team if (p := find(e)) is not None and p.active and p.team else None
             ),
         )
+        # One lock for the two writers of this process (intake and scoring): waiting on it wakes at once,
+        # where SQLite's busy handler would sleep in steps of up to 100 ms.
+        self.write_lock = threading.Lock()
         self.worker = EmbeddedWorker(
-            WorkerConfig(database_url=config.database_url), on_batch=self._scored
+            WorkerConfig(database_url=config.database_url, write_lock=self.write_lock),
+            on_batch=self._scored,
         )
+        self.intake_writer: IntakeWriter | None = None
+        self.redis = redis.Redis.from_url(config.redis_url) if config.redis_url else None
 
     @property
     def rules(self) -> CompiledRules:
@@ -114,12 +126,26 @@ class Runtime:
     def _stored(self, outcomes: list[EventOutcome]) -> None:
         for o in outcomes:
             self.intake.count(o.status)
-        if any(o.status == "accepted" for o in outcomes):
+        shards = {o.shard for o in outcomes if o.shard is not None}
+        if not shards:
+            return
+        if self.redis is not None:
+            try:
+                enqueue_shards(self.redis, shards)
+            except redis.RedisError:
+                # The events are stored; a worker's sweep queues them once Redis is back.
+                log.warning(
+                    "could not queue %d shard(s) for scoring; the next sweep will", len(shards)
+                )
+        if self.config.run_worker:
             self.worker.wake()
 
     def start(self) -> None:
         self.intake_writer = IntakeWriter(
-            self.config.database_url, lambda: self.book.current, on_stored=self._stored
+            self.config.database_url,
+            lambda: self.book.current,
+            on_stored=self._stored,
+            write_lock=self.write_lock,
         )
         if self.config.run_worker:
             self.worker.start()

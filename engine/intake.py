@@ -7,11 +7,12 @@ A rejected event is not stored: the tool fixes it and sends it again under the s
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, Literal
@@ -22,6 +23,8 @@ from engine.database import Database
 from engine.defaults import BATCH_SIZE
 from engine.employees import resolve_employees, shard_of
 from rules import CompiledRules
+
+log = logging.getLogger("plaudit.intake")
 
 __all__ = [
     "EventOutcome",
@@ -53,6 +56,8 @@ class EventOutcome:
     id: str | None
     status: Literal["accepted", "duplicate", "rejected"]
     errors: tuple[str, ...] = ()
+    #: The employee's shard, for accepted events: the scaled setup enqueues scoring per shard.
+    shard: int | None = None
 
 
 @dataclass
@@ -158,9 +163,11 @@ def accept_events(
                     [source, now],
                 )
                 mine.update((source, r[0]) for r in found)
-    for key, (i, ev) in fresh.items():
-        status = "accepted" if mine is None or key in mine else "duplicate"
-        outcomes[i] = EventOutcome(first_index + i, ev.id, status)
+    for (key, (i, ev)), row in zip(fresh.items(), rows, strict=True):
+        if mine is None or key in mine:
+            outcomes[i] = EventOutcome(first_index + i, ev.id, "accepted", shard=row[4])
+        else:
+            outcomes[i] = EventOutcome(first_index + i, ev.id, "duplicate")
     return [o for o in outcomes if o is not None]
 
 
@@ -197,7 +204,7 @@ def import_events(
                 good.append(raw)
                 lines.append(number)
         for o in accept_events(db, good, rules):
-            outcomes.append(EventOutcome(lines[o.index], o.id, o.status, o.errors))
+            outcomes.append(replace(o, index=lines[o.index]))
         summary.add(outcomes)
         if on_batch is not None:
             on_batch(len(batch))
@@ -278,9 +285,10 @@ class IntakeWriter:
         start = 0
         for events, future in group:
             mine = outcomes[start : start + len(events)]
-            future.set_result(
-                [EventOutcome(o.index - start, o.id, o.status, o.errors) for o in mine]
-            )
+            future.set_result([replace(o, index=o.index - start) for o in mine])
             start += len(events)
         if self.on_stored is not None:
-            self.on_stored(outcomes)
+            try:
+                self.on_stored(outcomes)
+            except Exception:  # the events are stored; a failing listener must not stop intake
+                log.exception("intake listener failed")

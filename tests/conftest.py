@@ -21,6 +21,8 @@ import pytest
 
 from engine.database import Database, DatabaseConfig, open_database
 
+pytest_plugins = ["tests.redis_server"]
+
 ROOT = Path(__file__).resolve().parent.parent
 RULES_PATH = ROOT / "rules.yaml"
 

@@ -14,6 +14,7 @@ from admin.cli.leaderboard import leaderboard
 from admin.cli.roster import roster
 from admin.cli.rules import rules
 from admin.cli.serve import api_keys, serve, token
+from admin.cli.worker import events, worker
 
 __all__ = ["main"]
 
@@ -44,5 +45,7 @@ for command in (
     serve,
     token,
     api_keys,
+    worker,
+    events,
 ):
     main.add_command(command)

@@ -1,0 +1,64 @@
+"""``plaudit worker`` and ``plaudit events retry|sweep``: scoring in the scaled setup (RQ on Redis)."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from admin.cli._common import console, fail, open_db
+
+__all__ = ["events", "worker"]
+
+
+def _redis():  # type: ignore[no-untyped-def]
+    import redis
+
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        fail(
+            "REDIS_URL is not set: the scaled worker takes its jobs from Redis (the embedded default needs no worker)"
+        )
+    return redis.Redis.from_url(url)
+
+
+@click.command()
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty (for scripts and tests).")
+@click.pass_context
+def worker(ctx: click.Context, burst: bool) -> None:
+    """Score events from the RQ queue, shard by shard (run several, on several machines)."""
+    from rq import Queue, SimpleWorker
+
+    from engine.dispatch import QUEUE_NAME, sweep
+
+    connection = _redis()
+    # Anything left pending by a crash is queued again before this worker starts taking jobs.
+    swept = sweep(open_db(ctx), connection)
+    console.print(f"plaudit worker on {QUEUE_NAME!r}; {swept} shard(s) with pending events queued")
+    # SimpleWorker: jobs run in this process, which keeps its database connection and compiled rules
+    # between jobs (a forking worker would pay for both on every job).
+    SimpleWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection).work(
+        burst=burst
+    )
+
+
+@click.group()
+def events() -> None:
+    """The scoring queue of the scaled setup."""
+
+
+@events.command()
+def retry() -> None:
+    """Requeue every failed scoring job (the dead letters)."""
+    from engine.dispatch import retry_failed
+
+    console.print(f"{retry_failed(_redis())} failed job(s) requeued")
+
+
+@events.command(name="sweep")
+@click.pass_context
+def sweep_command(ctx: click.Context) -> None:
+    """Queue every shard with pending events (run it from cron every minute)."""
+    from engine.dispatch import sweep
+
+    console.print(f"{sweep(open_db(ctx), _redis())} shard(s) queued")

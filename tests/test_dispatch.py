@@ -1,0 +1,80 @@
+"""The scaled setup's dispatch: RQ jobs per shard on a real Redis, scoring into SQLite and a real PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+from rq import Queue, SimpleWorker
+
+from engine.database import Database
+from engine.dispatch import QUEUE_NAME, enqueue_shards, sweep
+from engine.intake import accept_events
+from engine.redis_boards import RedisBoards
+from engine.replay import replay
+from engine.roster import import_roster
+from engine.rulebook import load_rulebook
+from engine.synthetic import generate_events, generate_roster
+from tests.test_replay import START, fresh, snapshot
+
+
+def stored(db: Database, roster: list[dict], events: list[dict]) -> set[int]:
+    """Roster and events into the database as intake does; the shards that got events."""
+    import_roster(
+        db,
+        "external_id,email,name,team\n"
+        + "".join(f"{r['external_id']},{r['email']},x,{r['team']}\n" for r in roster),
+    )
+    rules = load_rulebook(db).current
+    shards: set[int] = set()
+    for i in range(0, len(events), 100):
+        shards |= {
+            o.shard for o in accept_events(db, events[i : i + 100], rules) if o.shard is not None
+        }
+    return shards
+
+
+def work(connection: redis.Redis) -> None:
+    SimpleWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection).work(burst=True)
+
+
+def test_jobs_per_shard_score_everything_once_and_fill_redis_boards(
+    db_url: str, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    db = fresh(db_url)
+    roster = generate_roster(25, seed=21)
+    events = list(generate_events(roster, START, 5, seed=21, events_per_employee_per_day=6))
+    shards = stored(db, roster, events)
+    connection = redis.Redis.from_url(redis_url)
+    assert enqueue_shards(connection, shards) == len(shards)
+    assert enqueue_shards(connection, shards) == 0  # one waiting job per shard, not one per event
+    work(connection)
+    assert db.query("SELECT COUNT(*) FROM \"event\" WHERE status = 'pending'")[0][0] == 0
+    scored = snapshot(db)
+    # The Redis board is the standings, as absolute scores.
+    boards = RedisBoards(connection)
+    standings = db.query(
+        "SELECT employee, score FROM \"standing\" WHERE board = 'points' AND period = 'all'"
+    )
+    assert standings
+    for employee, score in standings:
+        assert boards.rank("points", "all", employee)[1] == score
+    replay(db)
+    assert snapshot(db) == scored
+
+
+def test_sweep_queues_what_a_crash_left_pending(
+    db_url: str, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    db = fresh(db_url)
+    roster = generate_roster(10, seed=22)
+    stored(
+        db, roster, list(generate_events(roster, START, 2, seed=22, events_per_employee_per_day=4))
+    )
+    connection = redis.Redis.from_url(redis_url)
+    # Nothing was enqueued (the API died between commit and enqueue, or Redis lost its queue).
+    assert sweep(db, connection) > 0
+    work(connection)
+    assert db.query("SELECT COUNT(*) FROM \"event\" WHERE status = 'pending'")[0][0] == 0
+    assert sweep(db, connection) == 0

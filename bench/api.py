@@ -213,24 +213,6 @@ def main() -> None:
             )
             for i in range(0, len(events), 1000)
         ]
-        if os.environ.get("BENCH_PROFILE_BATCH"):
-            subprocess.Popen(
-                [
-                    str(Path(sys.executable).parent / "py-spy"),
-                    "record",
-                    "-p",
-                    str(server.pid),
-                    "-d",
-                    "8",
-                    "-f",
-                    "raw",
-                    "-o",
-                    os.environ["BENCH_PROFILE_BATCH"],
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            time.sleep(0.5)
         t0 = time.perf_counter()
         latencies, statuses, _ = asyncio.run(run_all(port, batches, 2))
         t1 = time.perf_counter()
@@ -267,24 +249,6 @@ def main() -> None:
                 "Content-Type": "application/json",
             }
             raw.append(request("POST", "/webhooks/generic", body, headers))
-        if os.environ.get("BENCH_PROFILE"):
-            subprocess.Popen(
-                [
-                    str(Path(sys.executable).parent / "py-spy"),
-                    "record",
-                    "-p",
-                    str(server.pid),
-                    "-d",
-                    "4",
-                    "-f",
-                    "raw",
-                    "-o",
-                    os.environ["BENCH_PROFILE"],
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            time.sleep(0.5)
         t0 = time.perf_counter()
         latencies, statuses, _ = asyncio.run(run_all(port, raw, args.connections))
         t1 = time.perf_counter()
@@ -335,24 +299,6 @@ def main() -> None:
                 1,
             )
         )
-        if os.environ.get("BENCH_PROFILE_BOARD"):
-            subprocess.Popen(
-                [
-                    str(Path(sys.executable).parent / "py-spy"),
-                    "record",
-                    "-p",
-                    str(server.pid),
-                    "-d",
-                    "3",
-                    "-f",
-                    "raw",
-                    "-o",
-                    os.environ["BENCH_PROFILE_BOARD"],
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            time.sleep(0.5)
         reqs = [
             request(
                 "GET",

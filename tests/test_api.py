@@ -103,14 +103,22 @@ class Api:
         self.client.app.state.runtime.boards.clear()
 
 
+def prepared_database(tmp_path: Path, rules_text: str | None = None) -> str:
+    """A SQLite file with the program published and the test roster; its URL."""
+    from rules import load_rules_text
+
+    url = f"sqlite:///{tmp_path / 'api.sqlite'}"
+    db = open_database(DatabaseConfig(url=url))
+    publish(db, load_rules_text(rules_text, run_tests=False) if rules_text else ROOT / "rules.yaml")
+    import_roster(db, ROSTER)
+    db.close()
+    return url
+
+
 @pytest.fixture
 def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(ROOT)
-    url = f"sqlite:///{tmp_path / 'api.sqlite'}"
-    db = open_database(DatabaseConfig(url=url))
-    publish(db, ROOT / "rules.yaml")
-    import_roster(db, ROSTER)
-    db.close()
+    url = prepared_database(tmp_path)
     config = ApiConfig(
         database_url=url,
         jwt_secret=JWT_SECRET,
@@ -557,10 +565,8 @@ def test_signed_webhooks_through_the_worker_to_ranked_leaderboard(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(ROOT)
-    url = f"sqlite:///{tmp_path / 'e2e.sqlite'}"
-    db = open_database(DatabaseConfig(url=url))
-    publish(db, ROOT / "rules.yaml")
-    import_roster(db, ROSTER)
+    url = prepared_database(tmp_path)
+    db = open_database(DatabaseConfig(url=url, migrate=False))
     config = ApiConfig(
         database_url=url, jwt_secret=JWT_SECRET, webhook_secrets={"generic": [SECRET]}
     )
@@ -596,23 +602,34 @@ def test_signed_webhooks_through_the_worker_to_ranked_leaderboard(
             (3, "E2", 10),
         ]
 
+        # Someone added to the roster by another process (a CLI import) shows up once they score.
+        import_roster(db, ROSTER + "E6,new@example.com,Nieuw,Lid,Sales,public\n")
+        body = {
+            "type": "share",
+            "employee": "E6",
+            "occurred_at": now.isoformat(),
+            "attributes": {"content_id": "n", "content_kind": "curated"},
+        }
+        assert api.webhook("generic", json.dumps(body).encode(), "e2e-new").status_code == 202
+        deadline = time.monotonic() + 20
+        mine: list = []
+        while time.monotonic() < deadline and not mine:
+            board = client.get("/v1/leaderboards/points?period=all", headers=api.token("E6")).json()
+            mine = [r["employee"] for r in board["rows"] if r["me"]]
+            time.sleep(0.1)
+        assert mine == ["E6"]
+
 
 def test_tie_policy_earliest_comes_from_rules_yaml(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(ROOT)
-    url = f"sqlite:///{tmp_path / 'ties.sqlite'}"
-    db = open_database(DatabaseConfig(url=url))
     text = (
         (ROOT / "rules.yaml")
         .read_text(encoding="utf-8")
         .replace("  ties: shared", "  ties: earliest")
     )
-    from rules import load_rules_text
-
-    publish(db, load_rules_text(text, run_tests=False))
-    import_roster(db, ROSTER)
-    db.close()
+    url = prepared_database(tmp_path, text)
     with TestClient(
         create_app(ApiConfig(database_url=url, jwt_secret=JWT_SECRET, run_worker=False))
     ) as client:
@@ -627,11 +644,7 @@ def test_tie_policy_earliest_comes_from_rules_yaml(
 
 def test_rate_limit_per_credential_is_429(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    url = f"sqlite:///{tmp_path / 'rl.sqlite'}"
-    db = open_database(DatabaseConfig(url=url))
-    publish(db, ROOT / "rules.yaml")
-    import_roster(db, ROSTER)
-    db.close()
+    url = prepared_database(tmp_path)
     config = ApiConfig(
         database_url=url, jwt_secret=JWT_SECRET, run_worker=False, rate_limit_per_second=3
     )

@@ -123,6 +123,14 @@ class Runtime:
             raise RuntimeError("the API is not started")
         return self.intake_writer.submit(events)
 
+    def _employee_ids(self, refs: set[str]) -> dict[str, int]:
+        """Shards come from the in-memory directory: no query on the intake path."""
+        directory = self.directory
+        unknown = next((ref for ref in refs if directory.find(ref) is None), None)
+        if unknown is not None:  # someone new, maybe: reload, at most every 5 s
+            directory.find_fresh(self.db(), unknown)
+        return {ref: p.id for ref in refs if (p := directory.find(ref)) is not None}
+
     def _stored(self, outcomes: list[EventOutcome]) -> None:
         for o in outcomes:
             self.intake.count(o.status)
@@ -146,6 +154,7 @@ class Runtime:
             lambda: self.book.current,
             on_stored=self._stored,
             write_lock=self.write_lock,
+            employee_ids=self._employee_ids,
         )
         if self.config.run_worker:
             self.worker.start()

@@ -13,6 +13,7 @@ import contextlib
 import io
 import os
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -105,6 +106,9 @@ class Database:
     url: str
     dialect: str
     conn: Any
+    #: Shared by the writers of one process (intake and scoring), taken for the length of a transaction:
+    #: waiting on it wakes at once, where SQLite's busy handler sleeps in steps of up to 100 ms.
+    write_lock: threading.Lock | None = field(default=None, repr=False)
     _in_tx: bool = field(default=False, repr=False)
 
     # -- SQL text -----------------------------------------------------------------------------------------
@@ -175,6 +179,8 @@ class Database:
             yield self
             return
         self._in_tx = True
+        if self.write_lock is not None:
+            self.write_lock.acquire()
         try:
             if self.dialect == "postgres":
                 with self.conn.transaction():
@@ -190,6 +196,8 @@ class Database:
                 self.conn.execute("COMMIT")
         finally:
             self._in_tx = False
+            if self.write_lock is not None:
+                self.write_lock.release()
 
     # -- life cycle ---------------------------------------------------------------------------------------
     def migrate(self) -> str:

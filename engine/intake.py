@@ -105,8 +105,16 @@ def _ref(employee: str) -> str:
     return employee.lower() if "@" in employee else employee
 
 
+#: Employee ids by the refs tools use: the API answers from its in-memory directory, others ask the database.
+EmployeeIds = Callable[[set[str]], dict[str, int]]
+
+
 def accept_events(
-    db: Database, raws: list[Any], rules: CompiledRules | None, first_index: int = 0
+    db: Database,
+    raws: list[Any],
+    rules: CompiledRules | None,
+    first_index: int = 0,
+    employee_ids: EmployeeIds | None = None,
 ) -> list[EventOutcome]:
     """Check and store one batch in one transaction; one bad event never blocks the good ones."""
     outcomes: list[EventOutcome | None] = [None] * len(raws)
@@ -124,17 +132,24 @@ def accept_events(
     # received_at doubles as this call's mark: rows that carry it after the insert are the ones it stored.
     now = db.ts(datetime.now(UTC))
     refs = {key: _ref(ev.employee) for key, (_, ev) in fresh.items()}
-    members = resolve_employees(db, set(refs.values())) if refs else {}
+    if employee_ids is None:
+        ids = (
+            {ref: m.id for ref, m in resolve_employees(db, set(refs.values())).items()}
+            if refs
+            else {}
+        )
+    else:
+        ids = employee_ids(set(refs.values()))
     rows = []
     for key, (_, ev) in fresh.items():
-        member = members.get(refs[key])
+        employee_id = ids.get(refs[key])
         rows.append(
             (
                 ev.source,
                 ev.id,
                 ev.type,
                 refs[key],
-                shard_of(member.id if member else None, refs[key]),
+                shard_of(employee_id, refs[key]),
                 db.ts(ev.occurred_at),
                 now,
                 msgspec.json.encode(ev.attributes).decode(),
@@ -226,7 +241,9 @@ class IntakeWriter:
         max_events: int = 5000,
         on_stored: Callable[[list[EventOutcome]], None] | None = None,
         write_lock: threading.Lock | None = None,
+        employee_ids: EmployeeIds | None = None,
     ) -> None:
+        self.employee_ids = employee_ids
         self.database_url = database_url
         #: Shared with the worker of the same process: waiting on it wakes at once, where SQLite's busy
         #: handler would sleep in steps of up to 100 ms.
@@ -253,6 +270,7 @@ class IntakeWriter:
         from engine.database import DatabaseConfig, open_database
 
         db = open_database(DatabaseConfig(url=self.database_url, migrate=False))
+        db.write_lock = self.write_lock
         try:
             while (item := self._queue.get()) is not None:
                 group = [item]
@@ -276,8 +294,7 @@ class IntakeWriter:
     ) -> None:
         combined = [event for events, _ in group for event in events]
         try:
-            with self.write_lock:
-                outcomes = accept_events(db, combined, self.rules())
+            outcomes = accept_events(db, combined, self.rules(), employee_ids=self.employee_ids)
         except Exception as exc:  # nothing was stored: every waiting request hears it
             for _, future in group:
                 future.set_exception(exc)

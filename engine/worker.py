@@ -85,13 +85,12 @@ class EmbeddedWorker:
 
     def _run(self) -> None:
         db = open_database(DatabaseConfig(url=self.config.database_url, migrate=False))
+        db.write_lock = self.config.write_lock
         try:
             while not self._stop.is_set():
                 try:
                     started = time.perf_counter()
-                    book = self._rulebook(db)
-                    with self.config.write_lock:
-                        result = process_batch(db, book, self.config.batch_size)
+                    result = process_batch(db, self._rulebook(db), self.config.batch_size)
                 except (
                     Exception
                 ) as exc:  # a failed batch was rolled back: note it, pause, try again

@@ -111,9 +111,8 @@ class LeaderboardController(Controller):
         key = period_key(rules, period, at)
         boards = runtime.boards
         full = boards.get(board, key)
-        if (
-            full is None
-        ):  # first ask for this period: load it from the standings, off the event loop
+        if full is None:
+            # The first ask for this period loads it from the standings, off the event loop.
             full = await anyio.to_thread.run_sync(lambda: boards.ensure(runtime.db(), board, key))
         if by == "team":
             return BoardView(board, key, rules.ties, None, [], teams=_team_rows(full, runtime))
@@ -143,8 +142,11 @@ class LeaderboardController(Controller):
             _rows(entries, directory, viewer),
         )
         centre = directory.find(around or viewer or "")
-        if around is not None and centre is None:
-            raise problem(404, f"no employee {around!r}")
+        if around is not None and (
+            centre is None
+            or (not principal.may_see(centre.external_id) and centre.visibility != "public")
+        ):
+            raise problem(404, f"{around!r} is not on this board")
         if centre is None or (team is not None and centre.team != team):
             return view
         mine = full.entry_of(centre.id)
@@ -162,12 +164,6 @@ class LeaderboardController(Controller):
             rank = shown.rank_where(centre.id, keep)
             if rank is not None:
                 view.me = _row(Entry(centre.id, mine.score, mine.reached_at, rank), centre, viewer)
-        if (
-            around is not None
-            and not principal.may_see(centre.external_id)
-            and centre.visibility != "public"
-        ):
-            raise problem(404, f"{around!r} is not on this board")
         return view
 
 

@@ -56,6 +56,7 @@ class Directory:
         self._lock = threading.Lock()
         self.by_id: dict[int, Person] = {}
         self.by_ref: dict[str, Person] = {}
+        self.team_sizes: dict[str, int] = {}
         self.loaded_at = 0.0
 
     def load(self, db: Database) -> None:
@@ -66,9 +67,14 @@ class Directory:
             )
         ]
         by_ref = {p.external_id: p for p in people} | {p.email: p for p in people if p.email}
+        sizes: dict[str, int] = {}
+        for p in people:
+            if p.active and p.team:
+                sizes[p.team] = sizes.get(p.team, 0) + 1
         with self._lock:
             self.by_id = {p.id: p for p in people}
             self.by_ref = by_ref
+            self.team_sizes = sizes
             self.loaded_at = time.monotonic()
 
     def find_fresh(self, db: Database, ref: str, max_age: float = 5.0) -> Person | None:
@@ -85,16 +91,9 @@ class Directory:
     def find(self, ref: str) -> Person | None:
         return self.by_ref.get(ref) or self.by_ref.get(ref.lower())
 
-    def team_size(self, team: str) -> int:
-        return sum(1 for p in self.by_id.values() if p.team == team and p.active)
-
     def teams(self) -> dict[str, int]:
-        """Active members per team."""
-        sizes: dict[str, int] = {}
-        for p in self.by_id.values():
-            if p.active and p.team:
-                sizes[p.team] = sizes.get(p.team, 0) + 1
-        return sizes
+        """Active members per team (counted at load)."""
+        return self.team_sizes
 
 
 @dataclass(frozen=True)

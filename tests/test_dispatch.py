@@ -78,3 +78,30 @@ def test_sweep_queues_what_a_crash_left_pending(
     work(connection)
     assert db.query("SELECT COUNT(*) FROM \"event\" WHERE status = 'pending'")[0][0] == 0
     assert sweep(db, connection) == 0
+
+
+def test_leaderboards_rebuild_command_restores_a_lost_redis(
+    sqlite_url: str, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from admin.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    db = fresh(sqlite_url)
+    roster = generate_roster(8, seed=23)
+    stored(
+        db, roster, list(generate_events(roster, START, 2, seed=23, events_per_employee_per_day=4))
+    )
+    connection = redis.Redis.from_url(redis_url)
+    assert sweep(db, connection) > 0
+    work(connection)
+    boards = RedisBoards(connection)
+    before = boards.top("points", "all", 100)
+    assert before
+    connection.flushall()  # Redis lost everything
+    assert boards.top("points", "all", 100) == []
+    result = CliRunner().invoke(main, ["leaderboards", "rebuild"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert boards.top("points", "all", 100) == before

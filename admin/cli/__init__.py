@@ -14,7 +14,7 @@ from admin.cli.leaderboard import leaderboard
 from admin.cli.roster import roster
 from admin.cli.rules import rules
 from admin.cli.serve import api_keys, serve, token
-from admin.cli.worker import events, worker
+from admin.cli.worker import events, leaderboards, worker
 
 __all__ = ["main"]
 
@@ -47,5 +47,6 @@ for command in (
     api_keys,
     worker,
     events,
+    leaderboards,
 ):
     main.add_command(command)

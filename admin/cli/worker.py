@@ -1,4 +1,4 @@
-"""``plaudit worker`` and ``plaudit events retry|sweep``: scoring in the scaled setup (RQ on Redis)."""
+"""``plaudit worker``, ``events retry|sweep``, ``leaderboards rebuild``: the scaled setup (RQ and Redis)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import click
 
 from admin.cli._common import console, fail, open_db
 
-__all__ = ["events", "worker"]
+__all__ = ["events", "leaderboards", "worker"]
 
 
 def _redis():  # type: ignore[no-untyped-def]
@@ -62,3 +62,25 @@ def sweep_command(ctx: click.Context) -> None:
     from engine.dispatch import sweep
 
     console.print(f"{sweep(open_db(ctx), _redis())} shard(s) queued")
+
+
+@click.group()
+def leaderboards() -> None:
+    """The Redis leaderboards of the scaled setup."""
+
+
+@leaderboards.command()
+@click.option(
+    "--period", "periods", multiple=True, help="Only these period keys (default: every period)."
+)
+@click.pass_context
+def rebuild(ctx: click.Context, periods: tuple[str, ...]) -> None:
+    """Rewrite the Redis sorted sets from the standings (after Redis lost its data, or to be sure)."""
+    from engine.redis_boards import RedisBoards
+    from engine.rulebook import load_rulebook
+
+    db = open_db(ctx)
+    rules = load_rulebook(db).current
+    boards = RedisBoards(_redis(), ties=rules.ties if rules else "shared")
+    written = boards.rebuild(db, list(periods) or None)
+    console.print(f"{written} leaderboard entries written to Redis")

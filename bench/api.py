@@ -150,24 +150,7 @@ def main() -> None:
     db = open_database(DatabaseConfig(url=url))
     publish(db, ROOT / "rules.yaml")
     roster = generate_roster(args.employees, seed=5)
-    import_roster(
-        db,
-        [
-            RosterRow(
-                r["external_id"],
-                r["email"],
-                r["given_name"] + " " + r["family_name"],
-                r["team"],
-                r["department"],
-                None,
-                r["locale"],
-                False,
-                "public",
-                True,
-            )
-            for r in roster
-        ],
-    )
+    import_roster(db, [RosterRow.from_record(r) for r in roster])
     key = create_key(db, "bench", ["events:write", "read"], "bench").key
     db.close()
 

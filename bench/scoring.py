@@ -56,24 +56,7 @@ def main() -> None:
     book = load_rulebook(db)
 
     roster = generate_roster(args.employees, seed=11)
-    import_roster(
-        db,
-        [
-            RosterRow(
-                r["external_id"],
-                r["email"],
-                r["given_name"],
-                r["team"],
-                r["department"],
-                None,
-                r["locale"],
-                False,
-                "public",
-                True,
-            )
-            for r in roster
-        ],
-    )
+    import_roster(db, [RosterRow.from_record(r) for r in roster])
     per_day = args.events / args.employees / args.days
     stream = generate_events(
         roster,

@@ -40,21 +40,7 @@ def seed_demo(
     end = end or datetime.now(UTC)
     start = (end - timedelta(days=days)).replace(minute=0, second=0, microsecond=0)
     roster = generate_roster(employees, seed=seed)
-    rows = [
-        RosterRow(
-            external_id=r["external_id"],
-            email=r["email"],
-            name=f"{r['given_name']} {r['family_name']}",
-            team=r["team"],
-            department=r["department"],
-            manager_external_id=r["manager_external_id"] or None,
-            locale=r["locale"],
-            pilot_group=r["pilot_group"] == "yes",
-            visibility="public",
-            active=True,
-        )
-        for r in roster
-    ]
+    rows = [RosterRow.from_record(r) for r in roster]
     import_roster(db, rows)
     events = (
         (i, e)

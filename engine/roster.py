@@ -68,6 +68,22 @@ class RosterRow:
     visibility: str
     active: bool
 
+    @classmethod
+    def from_record(cls, r: dict[str, str]) -> RosterRow:
+        """A row from a record with the roster CSV's columns (as ``engine.synthetic`` makes them), unchecked."""
+        return cls(
+            external_id=r["external_id"],
+            email=r["email"].lower(),
+            name=r.get("name") or f"{r['given_name']} {r['family_name']}",
+            team=r.get("team", ""),
+            department=r.get("department", ""),
+            manager_external_id=r.get("manager_external_id") or None,
+            locale=r.get("locale", ""),
+            pilot_group=r.get("pilot_group") == "yes",
+            visibility=r.get("visibility") or "public",
+            active=True,
+        )
+
 
 @dataclass
 class RosterResult:

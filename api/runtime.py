@@ -1,7 +1,9 @@
 """Everything one API process holds: database connections, the rulebook, in-memory boards, the worker.
 
-Handlers that touch the database are sync and run in Litestar's thread pool (``sync_to_thread=True``); each
-thread keeps its own connection, because sqlite3 and psycopg connections are not shared across threads.
+Intake hands events to the group-commit writer thread and leaderboards read the in-memory boards, both from the
+event loop. Other handlers that touch the database are sync and run in Litestar's thread pool
+(``sync_to_thread=True``); each thread keeps its own connection, because sqlite3 and psycopg connections are
+not shared across threads.
 """
 
 from __future__ import annotations
@@ -46,7 +48,6 @@ class Runtime:
     def __init__(self, config: ApiConfig) -> None:
         self.config = config
         self._local = threading.local()
-        self._lock = threading.Lock()
         self.intake = IntakeCounters()
         self.started_at = time.time()
         db = open_database(DatabaseConfig(url=config.database_url))  # migrates once, here
@@ -91,11 +92,6 @@ class Runtime:
                 DatabaseConfig(url=self.config.database_url, migrate=False)
             )
         return db
-
-    def reload_rules(self) -> None:
-        book = load_rulebook(self.db())
-        with self._lock:
-            self.book = book
 
     def company_rank(self, board: str, period: str, employee_id: int) -> tuple[int, int] | None:
         """(rank, score) on the company board as others see it; someone hidden gets the place they would have."""

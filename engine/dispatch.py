@@ -25,7 +25,7 @@ from rq import Queue, Retry
 from engine.database import Database, DatabaseConfig, open_database
 from engine.defaults import BATCH_SIZE
 from engine.process import process_batch
-from engine.rulebook import RuleBook, load_rulebook
+from engine.rulebook import PublishedRules, RuleBook
 
 __all__ = [
     "QUEUE_NAME",
@@ -95,18 +95,17 @@ class _WorkerState:
     """What a worker process keeps between jobs: its connection and the compiled rulebook."""
 
     db: Database | None = None
-    book: RuleBook | None = None
-    rulesets = -1
+    rules = PublishedRules()
 
     @classmethod
     def get(cls) -> tuple[Database, RuleBook]:
         url = os.environ.get("DATABASE_URL")
         if cls.db is None or (url and cls.db.url != url):
-            cls.db, cls.book = open_database(DatabaseConfig(url=url, migrate=False)), None
-        count = cls.db.query('SELECT COUNT(*) FROM "ruleset"')[0][0]
-        if cls.book is None or count != cls.rulesets:
-            cls.book, cls.rulesets = load_rulebook(cls.db), count
-        return cls.db, cls.book
+            cls.db, cls.rules = (
+                open_database(DatabaseConfig(url=url, migrate=False)),
+                PublishedRules(),
+            )
+        return cls.db, cls.rules.get(cls.db)
 
 
 def score_shard(shard: int, batch_size: int = BATCH_SIZE) -> dict[str, Any]:

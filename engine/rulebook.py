@@ -19,6 +19,7 @@ from rules import CompiledRules, load_rules, load_rules_text
 
 __all__ = [
     "PublishError",
+    "PublishedRules",
     "RuleBook",
     "default_rules_path",
     "load_rulebook",
@@ -66,6 +67,23 @@ def load_rulebook(db: Database) -> RuleBook:
             for text, version in rows
         )
     )
+
+
+class PublishedRules:
+    """The rulebook of a long-running process, compiled again only when a ruleset was published since.
+
+    Publishing (API or CLI, any process) adds a row; counting rows is one cheap query per batch.
+    """
+
+    def __init__(self) -> None:
+        self._book: RuleBook | None = None
+        self._count = -1
+
+    def get(self, db: Database) -> RuleBook:
+        count = db.query('SELECT COUNT(*) FROM "ruleset"')[0][0]
+        if self._book is None or count != self._count:
+            self._book, self._count = load_rulebook(db), count
+        return self._book
 
 
 def publish(

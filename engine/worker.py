@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from engine.database import DatabaseConfig, open_database
 from engine.defaults import BATCH_SIZE
 from engine.process import ProcessResult, process_batch
-from engine.rulebook import RuleBook, load_rulebook
+from engine.rulebook import PublishedRules
 
 __all__ = ["EmbeddedWorker", "WorkerConfig", "WorkerStats"]
 
@@ -60,8 +60,7 @@ class EmbeddedWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._book: RuleBook | None = None
-        self._rulesets = -1
+        self._rules = PublishedRules()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="plaudit-worker", daemon=True)
@@ -76,13 +75,6 @@ class EmbeddedWorker:
         if self._thread is not None:
             self._thread.join(timeout)
 
-    def _rulebook(self, db) -> RuleBook:  # type: ignore[no-untyped-def]
-        # A ruleset published by HR (API or CLI) is picked up at the next batch.
-        count = db.query('SELECT COUNT(*) FROM "ruleset"')[0][0]
-        if self._book is None or count != self._rulesets:
-            self._book, self._rulesets = load_rulebook(db), count
-        return self._book
-
     def _run(self) -> None:
         db = open_database(DatabaseConfig(url=self.config.database_url, migrate=False))
         db.write_lock = self.config.write_lock
@@ -90,10 +82,10 @@ class EmbeddedWorker:
             while not self._stop.is_set():
                 try:
                     started = time.perf_counter()
-                    result = process_batch(db, self._rulebook(db), self.config.batch_size)
-                except (
-                    Exception
-                ) as exc:  # a failed batch was rolled back: note it, pause, try again
+                    # A ruleset published by HR (API or CLI) is picked up at the next batch.
+                    result = process_batch(db, self._rules.get(db), self.config.batch_size)
+                except Exception as exc:
+                    # The failed batch was rolled back: note it, pause, try again.
                     self.stats.failures += 1
                     self.stats.last_error = f"{type(exc).__name__}: {exc}"
                     log.exception(

@@ -409,62 +409,30 @@ def test_profile_ledger_and_visibility(api: Api) -> None:
 
 def test_shoutouts_allowance_values_and_self(api: Api) -> None:
     me = api.token("E1")
-    r = api.client.post(
-        "/v1/shoutouts",
-        json={"recipients": ["E2", "E3"], "value": "teamwork", "message": "Great launch!"},
-        headers=me,
-    )
+
+    def give(recipients: list[str], value: str, message: str, **extra: object):  # type: ignore[no-untyped-def]
+        body = {"recipients": recipients, "value": value, "message": message, **extra}
+        return api.client.post("/v1/shoutouts", json=body, headers=me)
+
+    r = give(["E2", "E3"], "teamwork", "Great launch!")
     assert r.status_code == 201, r.text
     assert r.json()["allowance_left"] == 4
     api.score()
-    assert (
-        api.client.get("/v1/employees/E2", headers=api.hr()).json()["points"]["all"]["points"] == 5
-    )
-    assert (
-        api.client.post(
-            "/v1/shoutouts",
-            json={"recipients": ["E1"], "value": "teamwork", "message": "me!"},
-            headers=me,
-        ).status_code
-        == 422
-    )
-    r = api.client.post(
-        "/v1/shoutouts", json={"recipients": ["E2"], "value": "greed", "message": "x"}, headers=me
-    )
+    points = api.client.get("/v1/employees/E2", headers=api.hr()).json()["points"]
+    assert points["all"]["points"] == 5
+    assert give(["E1"], "teamwork", "me!").status_code == 422
+    r = give(["E2"], "greed", "x")
     assert r.status_code == 422 and "value" in r.json()["errors"][0]
-    r = api.client.post(
-        "/v1/shoutouts",
-        json={"recipients": ["E2"], "value": "teamwork", "message": "x", "extra": 1},
-        headers=me,
-    )
-    assert r.status_code == 422
+    assert give(["E2"], "teamwork", "x", extra=1).status_code == 422
     for _ in range(4):
-        assert (
-            api.client.post(
-                "/v1/shoutouts",
-                json={"recipients": ["E3"], "value": "ownership", "message": "again"},
-                headers=me,
-            ).status_code
-            == 201
-        )
-    r = api.client.post(
-        "/v1/shoutouts",
-        json={"recipients": ["E3"], "value": "ownership", "message": "one more"},
-        headers=me,
-    )
+        assert give(["E3"], "ownership", "again").status_code == 201
+    r = give(["E3"], "ownership", "one more")
     assert r.status_code == 409 and "shoutouts" in r.json()["detail"]
     feed = api.client.get("/v1/shoutouts?limit=2", headers=api.token("E3")).json()
     assert len(feed["shoutouts"]) == 2 and feed["next_cursor"]
-    team = api.client.get("/v1/shoutouts?team=Marketing", headers=api.token("E3")).json()[
-        "shoutouts"
-    ]
-    assert all(any(r["employee"] == "E3" for r in s["recipients"]) for s in team)
-    r = api.client.post(
-        "/v1/shoutouts",
-        json={"recipients": ["E3"], "value": "teamwork", "message": "x", "giver": "E2"},
-        headers=me,
-    )
-    assert r.status_code == 403
+    team = api.client.get("/v1/shoutouts?team=Marketing", headers=api.token("E3")).json()
+    assert all(any(r["employee"] == "E3" for r in s["recipients"]) for s in team["shoutouts"])
+    assert give(["E3"], "teamwork", "x", giver="E2").status_code == 403
 
 
 # -- HR ----------------------------------------------------------------------------------------------------

@@ -17,8 +17,15 @@ from engine.synthetic import generate_events, generate_roster
 from tests.test_replay import START, fresh, snapshot
 
 
-def stored(db: Database, roster: list[dict], events: list[dict]) -> set[int]:
-    """Roster and events into the database as intake does; the shards that got events."""
+def prepared(
+    db_url: str, employees: int, days: int, per_day: float, seed: int
+) -> tuple[Database, set[int]]:
+    """A fresh database with a generated roster and events stored as intake does; the shards that got events."""
+    db = fresh(db_url)
+    roster = generate_roster(employees, seed=seed)
+    events = list(
+        generate_events(roster, START, days, seed=seed, events_per_employee_per_day=per_day)
+    )
     import_roster(
         db,
         "external_id,email,name,team\n"
@@ -30,7 +37,7 @@ def stored(db: Database, roster: list[dict], events: list[dict]) -> set[int]:
         shards |= {
             o.shard for o in accept_events(db, events[i : i + 100], rules) if o.shard is not None
         }
-    return shards
+    return db, shards
 
 
 def work(connection: redis.Redis) -> None:
@@ -41,10 +48,7 @@ def test_jobs_per_shard_score_everything_once_and_fill_redis_boards(
     db_url: str, redis_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", db_url)
-    db = fresh(db_url)
-    roster = generate_roster(25, seed=21)
-    events = list(generate_events(roster, START, 5, seed=21, events_per_employee_per_day=6))
-    shards = stored(db, roster, events)
+    db, shards = prepared(db_url, employees=25, days=5, per_day=6, seed=21)
     connection = redis.Redis.from_url(redis_url)
     assert enqueue_shards(connection, shards) == len(shards)
     assert enqueue_shards(connection, shards) == 0  # one waiting job per shard, not one per event
@@ -67,11 +71,7 @@ def test_sweep_queues_what_a_crash_left_pending(
     db_url: str, redis_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", db_url)
-    db = fresh(db_url)
-    roster = generate_roster(10, seed=22)
-    stored(
-        db, roster, list(generate_events(roster, START, 2, seed=22, events_per_employee_per_day=4))
-    )
+    db, _ = prepared(db_url, employees=10, days=2, per_day=4, seed=22)
     connection = redis.Redis.from_url(redis_url)
     # Nothing was enqueued (the API died between commit and enqueue, or Redis lost its queue).
     assert sweep(db, connection) > 0
@@ -89,11 +89,7 @@ def test_leaderboards_rebuild_command_restores_a_lost_redis(
 
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
     monkeypatch.setenv("REDIS_URL", redis_url)
-    db = fresh(sqlite_url)
-    roster = generate_roster(8, seed=23)
-    stored(
-        db, roster, list(generate_events(roster, START, 2, seed=23, events_per_employee_per_day=4))
-    )
+    db, _ = prepared(sqlite_url, employees=8, days=2, per_day=4, seed=23)
     connection = redis.Redis.from_url(redis_url)
     assert sweep(db, connection) > 0
     work(connection)

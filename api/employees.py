@@ -15,6 +15,7 @@ from litestar.params import FromPath, JSONBody, Parameter
 from api.auth import Principal, requires_read
 from api.problems import problem
 from api.runtime import Runtime
+from engine.defaults import BOARD_POINTS
 from engine.employees import (
     VISIBILITIES,
     Person,
@@ -99,8 +100,8 @@ def _profile(runtime: Runtime, person: Person) -> Profile:
     db, rules = runtime.db(), runtime.rules
     points: dict[str, PeriodPoints] = {}
     for kind, item in period_scores(db, rules, person.id).items():
-        placed = runtime.company_rank("points", item["period"], person.id)
-        points[kind] = PeriodPoints(item["period"], item["points"], placed[0] if placed else None)
+        me = runtime.pages.company(BOARD_POINTS, item["period"], 0, person.id).me
+        points[kind] = PeriodPoints(item["period"], item["points"], me[2] if me else None)
     caps = [
         CapView(c.cap, c.description, c.period, c.used, c.max, c.reached)
         for c in caps_reached(db, rules, person.id)
@@ -159,5 +160,5 @@ class EmployeeController(Controller):
             )
         set_visibility(runtime.db(), person.id, data.visibility)
         runtime.directory.load(runtime.db())
-        runtime.boards.refresh(person.id)
+        runtime.pages.refresh(runtime.db(), person.id)
         return _profile(runtime, runtime.directory.by_id[person.id])

@@ -86,7 +86,7 @@ class AdjustmentController(Controller):
         except AdjustmentError as exc:
             status = 404 if str(exc).startswith("employee:") else 422
             raise problem(status, str(exc), [str(exc)]) from None
-        runtime.boards.apply(made.deltas)
+        runtime.pages.scored(runtime.db(), made.deltas)
         return AdjustmentMade(
             made.entry_id, made.employee, made.points, made.occurred_at, principal.name
         )

@@ -1,7 +1,8 @@
 """``GET /v1/leaderboards/{board}``: top N, the asker's own rank even outside the page, and team boards.
 
-Served from the in-memory boards (loaded from the standings on first use, kept in step by the worker), so
-top 10 and around-me cost microseconds, not a SQL COUNT per request. Visibility is the employee's choice:
+Served by ``runtime.pages`` (engine.board_pages): the in-memory boards of the embedded default or the Redis
+sorted sets of the scaled setup (SQL while Redis is down), so top 10 and around-me never cost a SQL COUNT per
+request while the boards are up. Visibility is the employee's choice:
 hidden people are left out of everyone else's view (and ranks are counted among the visible), team-only people
 appear on their team's board only; everyone always sees themselves.
 """
@@ -19,9 +20,10 @@ from litestar.params import FromPath, Parameter
 from api.auth import Principal, requires_read
 from api.problems import problem
 from api.runtime import Runtime
-from engine.boards import Board, Entry
+from engine.board_pages import BoardPage, team_page
 from engine.employees import Directory, Person
 from engine.leaderboard import PERIOD_NAMES, period_key
+from engine.redis_boards import Row as PageRow
 
 __all__ = ["BoardView", "LeaderboardController", "Row", "TeamRow"]
 
@@ -54,20 +56,13 @@ class BoardView(msgspec.Struct):
     teams: list[TeamRow] = []
 
 
-def _rows(entries: list[Entry], directory: Directory, viewer: str | None) -> list[Row]:
+def _rows(rows: list[PageRow], directory: Directory, viewer: str | None) -> list[Row]:
     # An id the directory does not know yet (a roster change since it was loaded) is left out until it is.
-    return [_row(e, p, viewer) for e in entries if (p := directory.get(e.employee)) is not None]
-
-
-def _row(entry: Entry, person: Person, viewer: str | None) -> Row:
-    return Row(
-        entry.rank,
-        person.external_id,
-        person.name,
-        person.team,
-        entry.score,
-        person.external_id == viewer,
-    )
+    return [
+        Row(rank, p.external_id, p.name, p.team, points, p.external_id == viewer)
+        for employee, points, rank in rows
+        if (p := directory.get(employee)) is not None
+    ]
 
 
 class LeaderboardController(Controller):
@@ -106,76 +101,75 @@ class LeaderboardController(Controller):
                 "unknown period",
                 [f"period: expected one of {', '.join(PERIOD_NAMES)} or a key like 2026-W45"],
             )
+        if by not in ("employee", "team"):
+            raise problem(422, "unknown grouping", ["by: expected employee or team"])
         if at is not None and at.tzinfo is None:
             at = at.replace(tzinfo=rules.timezone)
         key = period_key(rules, period, at)
-        boards = runtime.boards
-        full = boards.get(board, key)
-        if full is None:
-            # The first ask for this period loads it from the standings, off the event loop.
-            full = await anyio.to_thread.run_sync(lambda: boards.ensure(runtime.db(), board, key))
-        if by == "team":
-            return BoardView(board, key, rules.ties, None, [], teams=_team_rows(full, runtime))
-        if by != "employee":
-            raise problem(422, "unknown grouping", ["by: expected employee or team"])
         directory = runtime.directory
+        if team is not None and team not in directory.teams():
+            raise problem(404, f"no team {team!r}")
         viewer = principal.employee
-        if team is None:
-            # The company board as others see it: public employees only, ranked among themselves.
-            shown = boards.public(board, key) or full
-            keep = None
-        else:
-            if team not in directory.teams():
-                raise problem(404, f"no team {team!r}")
-            shown = boards.team(board, key, team) or Board(rules.ties)
-
-            def keep(employee_id: int) -> bool:
-                p = directory.get(employee_id)
-                return p is not None and (p.visibility != "hidden" or p.external_id == viewer)
-
-        entries = shown.top(limit) if keep is None else shown.top_where(limit, keep)
-        view = BoardView(
-            board,
-            key,
-            rules.ties,
-            team,
-            _rows(entries, directory, viewer),
-        )
         centre = directory.find(around or viewer or "")
         if around is not None and (
             centre is None
             or (not principal.may_see(centre.external_id) and centre.visibility != "public")
         ):
             raise problem(404, f"{around!r} is not on this board")
-        if centre is None or (team is not None and centre.team != team):
-            return view
-        mine = full.entry_of(centre.id)
-        if mine is None:
-            return view  # no points in this period yet
-        if keep is None:
-            placed = runtime.company_rank(board, key, centre.id)
-            if placed is not None:
-                view.me = _row(
-                    Entry(centre.id, mine.score, mine.reached_at, placed[0]), centre, viewer
+
+        def view() -> BoardView:
+            if by == "team":
+                return BoardView(
+                    board, key, rules.ties, None, [], teams=_team_rows(runtime, board, key)
                 )
-            if centre.id in shown:
-                view.around = _rows(shown.around(centre.id), directory, viewer)
-        else:
-            rank = shown.rank_where(centre.id, keep)
-            if rank is not None:
-                view.me = _row(Entry(centre.id, mine.score, mine.reached_at, rank), centre, viewer)
-        return view
+            page = _page(runtime, board, key, team, limit, centre, viewer)
+            return BoardView(
+                board,
+                key,
+                rules.ties,
+                team,
+                _rows(page.rows, directory, viewer),
+                me=_rows([page.me], directory, viewer)[0] if page.me else None,
+                around=_rows(page.around, directory, viewer),
+            )
+
+        if runtime.pages.is_instant(board, key):
+            return view()
+        # Redis, or a first ask that loads the period from the standings: off the event loop.
+        return await anyio.to_thread.run_sync(view)
 
 
-def _team_rows(live: Board, runtime: Runtime) -> list[TeamRow]:
+def _page(
+    runtime: Runtime,
+    board: str,
+    period: str,
+    team: str | None,
+    limit: int,
+    centre: Person | None,
+    viewer: str | None,
+) -> BoardPage:
+    pages = runtime.pages
+    if team is None:
+        # The company board as others see it: public employees only, ranked among themselves.
+        return pages.company(board, period, limit, centre.id if centre else None)
+    directory = runtime.directory
+
+    def keep(employee_id: int) -> bool:
+        p = directory.get(employee_id)
+        return p is not None and (p.visibility != "hidden" or p.external_id == viewer)
+
+    on_team = centre is not None and centre.team == team
+    return team_page(
+        pages.team(board, period, team), limit, centre.id if on_team and centre else None, keep
+    )
+
+
+def _team_rows(runtime: Runtime, board: str, period: str) -> list[TeamRow]:
     """Points per active member: team sizes differ, so raw sums would crown the biggest team."""
     sizes = runtime.directory.teams()
-    totals: dict[str, int] = dict.fromkeys(sizes, 0)
-    directory = runtime.directory.by_id
-    for entry in live:
-        p = directory.get(entry.employee)
-        if p is not None and p.active and p.team in totals:
-            totals[p.team] += entry.score
+    totals = dict.fromkeys(sizes, 0) | {
+        t: n for t, n in runtime.pages.team_totals(board, period).items() if t in sizes
+    }
     ordered = sorted(totals, key=lambda t: (-totals[t] / sizes[t], t))
     out: list[TeamRow] = []
     for i, t in enumerate(ordered):

@@ -17,12 +17,14 @@ from dataclasses import dataclass
 import redis
 
 from api.config import ApiConfig
+from engine.board_pages import BoardPages, MemoryPages, RedisPages
 from engine.boards import Boards
 from engine.database import Database, DatabaseConfig, open_database
 from engine.dispatch import enqueue_shards
 from engine.employees import Directory
 from engine.intake import EventOutcome, IntakeWriter
 from engine.process import ProcessResult
+from engine.redis_boards import RedisBoards
 from engine.rulebook import default_rules_path, load_rulebook, publish
 from engine.worker import EmbeddedWorker, WorkerConfig
 from rules import CompiledRules, load_rules
@@ -77,6 +79,12 @@ class Runtime:
         )
         self.intake_writer: IntakeWriter | None = None
         self.redis = redis.Redis.from_url(config.redis_url) if config.redis_url else None
+        # Scaled (REDIS_URL set): the boards the RQ workers write in Redis; embedded: this process's own.
+        self.pages: BoardPages = (
+            RedisPages(RedisBoards.from_url(config.redis_url, self.rules.ties), self.db)
+            if config.redis_url
+            else MemoryPages(self.boards, self.db, self.directory)
+        )
 
     @property
     def rules(self) -> CompiledRules:
@@ -93,25 +101,13 @@ class Runtime:
             )
         return db
 
-    def company_rank(self, board: str, period: str, employee_id: int) -> tuple[int, int] | None:
-        """(rank, score) on the company board as others see it; someone hidden gets the place they would have."""
-        full = self.boards.get(board, period) or self.boards.ensure(self.db(), board, period)
-        mine = full.entry_of(employee_id)
-        if mine is None:
-            return None
-        shown = self.boards.public(board, period) or full
-        rank = shown.rank_of(employee_id)
-        if rank is None:
-            rank = shown.rank_if(mine.score, mine.reached_at, employee_id)
-        return rank, mine.score
-
     def _scored(self, result: ProcessResult) -> None:
         # Someone the directory does not know scored: the roster changed (a CLI import, SCIM); reload first,
         # so the boards file them under the right team and visibility.
         by_id = self.directory.by_id
         if any(employee not in by_id for (_, _, employee) in result.deltas):
             self.directory.load(self.db())
-        self.boards.apply(result.deltas)
+        self.pages.scored(self.db(), result.deltas)
 
     def store(self, events: list[dict]) -> Future[list[EventOutcome]]:
         """Queue events for the inbox (group commit); the future holds one outcome per event."""

@@ -10,19 +10,17 @@ employee stay in order because workers are sharded per employee; anything else t
 killed between commit and publish, a lost Redis) is repaired by :meth:`RedisBoards.rebuild` (``plaudit
 leaderboards rebuild``) or :meth:`RedisBoards.reconcile`.
 
-Tie policies, encoded in the ZSET score (Redis scores are doubles: integers are exact up to 2**53):
+The ZSET score encodes points and when they were reached (Redis scores are doubles: integers are exact up to
+2**53): score = points * 2**31 + (2**31 - 1 - seconds since 2020-01-01 UTC of reached_at), so among equal
+points the earlier reached_at sorts higher, as on the in-memory boards. Limits: reached_at is counted in whole
+seconds from 2020-01-01 to 2088-01-19 (clamped outside; two employees who reached equal points within the same
+second fall back to reverse lexicographic member order); points must lie in [-2**22, 2**22 - 1] (±4,194,304)
+for the score to stay within 2**53. A score outside that range is written as points * 2**31 alone (exact,
+still ordered and decodable, but without the time tie-break) and a warning is logged. The tie policies:
 
-* ``shared`` ("1224", as :mod:`engine.boards` and :mod:`engine.leaderboard`): score = points, exact for any
-  value the standings' integer column holds. Rank = 1 + ZCOUNT of strictly higher scores. Equal scores are
-  listed in Redis's own order: ZREVRANGE gives equal scores in REVERSE lexicographic order of the member
-  string ("9" before "10" before "1"), not by reached_at as the in-memory boards do. Ranks are unaffected.
-* ``earliest`` ("1234"): score = points * 2**31 + (2**31 - 1 - seconds since 2020-01-01 UTC of reached_at),
-  so among equal points the earlier reached_at sorts higher. Limits: reached_at is counted in whole seconds
-  from 2020-01-01 to 2088-01-19 (clamped outside; two employees who reached equal points within the same
-  second fall back to reverse lexicographic member order); points must lie in [-2**22, 2**22 - 1]
-  (±4,194,304) for the score to stay within 2**53. A score outside that range is written as points * 2**31
-  alone (exact, still ordered and decodable, but without the time tie-break) and a warning is logged.
-  Rank = position (ZREVRANK + 1).
+* ``shared`` ("1224", as :mod:`engine.boards` and :mod:`engine.leaderboard`): rank = 1 + ZCOUNT of the
+  scores at or above (points + 1) * 2**31, i.e. of strictly more points.
+* ``earliest`` ("1234"): rank = position (ZREVRANK + 1).
 
 Reads (:meth:`RedisBoards.top`, ``rank``, ``around``, ``page``) are each ONE round trip: a read-only Lua
 script running ZREVRANGE / ZREVRANK / ZSCORE / ZCOUNT next to the data, because a shared rank needs the
@@ -37,7 +35,7 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
@@ -49,10 +47,15 @@ from engine.defaults import BOARD_POINTS
 __all__ = [
     "EARLIEST_POINTS_MAX",
     "EARLIEST_POINTS_MIN",
+    "PUBLIC",
     "REACHED_EPOCH",
     "RedisBoards",
+    "Row",
+    "sql_members",
     "sql_rank",
+    "sql_team_totals",
     "sql_top",
+    "team_view",
 ]
 
 log = logging.getLogger(__name__)
@@ -71,17 +74,29 @@ EARLIEST_POINTS_MIN = -(_EXACT // _TIME_SPAN)
 #: block Redis for long (10k members ≈ 10 ms of server time).
 CHUNK = 10_000
 
-# Top ``n`` from ``offset``, then the member's score and rank and the window around it, in one call.
+# Top ``n`` from ``offset`` of KEYS[1] (a board or one of its views), then the member's score and rank and
+# the window around it, in one call. A member not in the view takes its score from KEYS[2] (the full board) and
+# gets the rank it would have in the view: a hidden employee's place among the visible ones.
 # ARGV: member ('' = none), n, offset, before (-1 = no window), after, shared ('1' or '0').
-# Returns {top, top_first_rank, score, rank, window_start, window, window_first_rank}; absent parts are
-# false (nil) or empty. Scores travel as Redis's own strings (%.17g: exact for doubles) to keep precision.
+# Returns {top, top_first_rank, score, rank, window_start, window, window_first_rank, present}; absent parts
+# are false (nil) or empty; present = whether the full board exists at all. Scores travel as Redis's own
+# strings (%.17g: exact for doubles) to keep precision.
 _PAGE_LUA = """
 local key, member = KEYS[1], ARGV[1]
 local n, offset = tonumber(ARGV[2]), tonumber(ARGV[3])
 local before, after = tonumber(ARGV[4]), tonumber(ARGV[5])
 local shared = ARGV[6] == '1'
+local span = 2147483648
+-- Entries ranked strictly ahead of a score: with shared ranks, those with more points.
+local function ahead(score)
+  if shared then
+    local bound = (math.floor(tonumber(score) / span) + 1) * span
+    return redis.call('ZCOUNT', key, string.format('%.17g', bound), '+inf')
+  end
+  return redis.call('ZCOUNT', key, '(' .. score, '+inf')
+end
 local function first_rank(pos, score)
-  if shared then return redis.call('ZCOUNT', key, '(' .. score, '+inf') + 1 end
+  if shared then return ahead(score) + 1 end
   return pos + 1
 end
 local top, top_rank = {}, false
@@ -100,20 +115,44 @@ if member ~= '' then
       window = redis.call('ZREVRANGE', key, start, pos + after, 'WITHSCORES')
       window_rank = first_rank(start, window[2])
     end
+  elseif KEYS[2] ~= key then
+    score = redis.call('ZSCORE', KEYS[2], member)
+    if score then rank = ahead(score) + 1 end
   end
 end
-return {top, top_rank, score, rank, start, window, window_rank}
+return {top, top_rank, score, rank, start, window, window_rank, redis.call('EXISTS', KEYS[2])}
 """
 
 #: An entry as the API shows it: (employee_id, score, rank).
 Row = tuple[int, int, int]
 
+#: The view of everyone whose visibility is public (and who is active): the company board as others see it.
+PUBLIC = "public"
+
+
+def team_view(team: str) -> str:
+    """The view of one team's active members, every visibility (the page filters hidden ones)."""
+    return f"team:{team}"
+
+
+def _views(active: Any, visibility: str, team: str) -> list[str]:
+    """The views an employee belongs on, as engine.boards.Boards files them (``visible`` and ``team_of``)."""
+    if not active:
+        return []
+    views = [PUBLIC] if visibility == "public" else []
+    if team:
+        views.append(team_view(team))
+    return views
+
 
 class RedisBoards:
-    """Leaderboards in Redis sorted sets: one ZSET per (board, period), members = employee ids.
+    """Leaderboards in Redis sorted sets: per (board, period) the full ZSET, its ``public`` view and one view
+    per team, members = employee ids.
 
     Written after the database commit with ABSOLUTE scores read from the standings (ZADD, never ZINCRBY), so a
-    retried or reordered write cannot drift; the tie policy is encoded in the ZSET score.
+    retried or reordered write cannot drift; the tie policy is encoded in the ZSET score. A board is either
+    complete in Redis or absent: :meth:`publish` rebuilds a board it finds missing (Redis restarted empty),
+    and readers answer an absent board from SQL.
     """
 
     def __init__(
@@ -132,19 +171,19 @@ class RedisBoards:
     def from_url(cls, url: str, ties: str = "shared") -> RedisBoards:
         """Boards on the Redis at ``url`` (``REDIS_URL``), with short timeouts so a dead Redis is noticed
         quickly and the API can fall back to SQL."""
-        client = redis.Redis.from_url(url, socket_connect_timeout=1.0, socket_timeout=5.0)
+        client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=2.0)
         return cls(client, ties)
 
-    def key(self, board: str, period: str) -> str:
-        """The ZSET of one board and period, e.g. ``plaudit:board:points:2026-W45``."""
-        return f"{self.prefix}{board}:{period}"
+    def key(self, board: str, period: str, view: str | None = None) -> str:
+        """The ZSET of one board and period (``plaudit:board:points:2026-W45``) or of one of its views
+        (``…:2026-W45:public``, ``…:2026-W45:team:Sales``)."""
+        base = f"{self.prefix}{board}:{period}"
+        return base if view is None else f"{base}:{view}"
 
     # -- score encoding -----------------------------------------------------------------------------------
     def encode(self, points: int, reached_at: Any) -> int:
         """The ZSET score of ``points`` reached at ``reached_at`` (a datetime or the database's text form)."""
         points = int(points)
-        if self._shared:
-            return points
         if not EARLIEST_POINTS_MIN <= points <= EARLIEST_POINTS_MAX:
             log.warning(
                 "leaderboard score %d is outside ±2**22: stored without its reached_at tie-break",
@@ -157,40 +196,83 @@ class RedisBoards:
     def decode(self, score: float | bytes | str) -> int:
         """Points back from a ZSET score (floor division: the time part is never negative)."""
         value = int(float(score))
-        return value if self._shared else value // _TIME_SPAN
+        return value // _TIME_SPAN
+
+    def decode_reached(self, score: float | bytes | str) -> datetime:
+        """When the points were reached, to the second."""
+        return REACHED_EPOCH + timedelta(seconds=_TIME_MAX - int(float(score)) % _TIME_SPAN)
 
     # -- writes -------------------------------------------------------------------------------------------
+    def _expected(
+        self, db: Database, board: str, period: str, employees: Sequence[int] | None = None
+    ) -> tuple[dict[str | None, dict[int, int]], list[int]]:
+        """What the ZSETs of one board and period hold per the standings: ``{view: {member: score}}`` (view
+        None is the full board), for ``employees`` only when given; and those of ``employees`` without a
+        standing."""
+        sql = (
+            'SELECT s.employee, s.score, s.reached_at, e.active, e.visibility, e.team FROM "standing" s '
+            'LEFT JOIN "employee" e ON e.id = s.employee WHERE s.board = ? AND s.period = ?'
+        )
+        if employees is None:
+            rows = db.query(sql, (board, period))
+        else:
+            rows = db.query_in(sql + " AND s.employee IN ({in})", employees, prefix=(board, period))
+        views: dict[str | None, dict[int, int]] = {None: {}}
+        for employee, score, reached_at, active, visibility, team in rows:
+            encoded = self.encode(score, reached_at)
+            views[None][int(employee)] = encoded
+            for view in _views(active, visibility, team):
+                views.setdefault(view, {})[int(employee)] = encoded
+        gone = [] if employees is None else [e for e in employees if e not in views[None]]
+        return views, gone
+
     def publish(self, db: Database, deltas: dict[tuple[str, str, int], list[Any]]) -> int:
         """After a batch committed: write the absolute standings of exactly the deltas' keys; returns members
         written.
 
         One SELECT per (board, period) reads the scores back (the deltas alone would need ZINCRBY, which
-        drifts on a retry), then ONE pipeline carries one ZADD per ZSET with all its members. A key without a
-        standing row (its batch rolled back, or the standing was deleted) is removed. Idempotent.
+        drifts on a retry), then ONE pipeline carries the ZADDs of every ZSET. A key without a standing row
+        (its batch rolled back, or the standing was deleted) is removed. A board absent from Redis is rebuilt
+        whole instead, so Redis never holds a partial board. Idempotent.
         """
         employees_of: dict[tuple[str, str], list[int]] = defaultdict(list)
         for board, period, employee in deltas:
             employees_of[board, period].append(employee)
+        if not employees_of:
+            return 0
+        check = self.client.pipeline(transaction=False)
+        for board, period in employees_of:
+            check.exists(self.key(board, period))
+        present = check.execute()
         pipe = self.client.pipeline(transaction=False)
         written = 0
-        for (board, period), employees in employees_of.items():
-            rows = db.query_in(
-                'SELECT employee, score, reached_at FROM "standing" '
-                "WHERE board = ? AND period = ? AND employee IN ({in})",
-                employees,
-                prefix=(board, period),
-            )
-            key = self.key(board, period)
-            scores = {int(e): self.encode(s, at) for e, s, at in rows}
-            for chunk in _chunks(list(scores.items()), CHUNK):
-                pipe.zadd(key, dict(chunk))
-            gone = [e for e in employees if e not in scores]
+        for ((board, period), employees), exists in zip(employees_of.items(), present, strict=True):
+            if not exists:
+                written += self.rebuild(db, [period], board)
+                continue
+            views, gone = self._expected(db, board, period, employees)
+            for view, scores in views.items():
+                for chunk in _chunks(list(scores.items()), CHUNK):
+                    pipe.zadd(self.key(board, period, view), dict(chunk))
+            pipe.sadd(self.views_key(board, period), *(self.key(board, period, v) for v in views))
+            # Not (or no longer) public: out of the public view. A team move is repaired by `refresh`.
+            hidden = [e for e in employees if e not in views.get(PUBLIC, {})]
+            if hidden:
+                pipe.zrem(self.key(board, period, PUBLIC), *hidden)
             if gone:
-                pipe.zrem(key, *gone)
-            written += len(scores)
+                pipe.zrem(self.key(board, period), *gone)
+            written += len(views[None])
         if len(pipe):
             pipe.execute()
         return written
+
+    def views_key(self, board: str, period: str) -> str:
+        """A SET of the view keys written for a board and period, so rebuild and reconcile find views the
+        roster no longer has (a team whose last member left) without scanning the keyspace."""
+        return f"{self.key(board, period)}|views"
+
+    def _written_views(self, board: str, period: str) -> set[str]:
+        return {k.decode() for k in self.client.smembers(self.views_key(board, period))}
 
     def rebuild(
         self, db: Database, periods: Iterable[str] | None = None, board: str = BOARD_POINTS
@@ -199,8 +281,8 @@ class RedisBoards:
         members written.
 
         Each ZSET is filled aside under a temporary key (ZADDs of 10k members, pipelined) and RENAMEd over
-        the live one, so readers see the old board or the new, never a half-built one. The temporary key
-        expires after an hour in case this process dies midway; the rename and PERSIST run in one MULTI.
+        the live one, all views of a period in one MULTI, so readers see the old board or the new, never a
+        half-built one. The temporary keys expire after an hour in case this process dies midway.
         """
         if periods is None:
             periods = [
@@ -211,57 +293,94 @@ class RedisBoards:
             ]
         written = 0
         for period in periods:
-            rows = db.query(
-                'SELECT employee, score, reached_at FROM "standing" WHERE board = ? AND period = ?',
-                (board, period),
-            )
-            key = self.key(board, period)
-            if not rows:
-                self.client.delete(key)
-                continue
-            temp = f"{key}:rebuild:{uuid.uuid4().hex}"
+            views, _ = self._expected(db, board, period)
+            keys = {self.key(board, period, view): scores for view, scores in views.items()}
+            live = {k for k, scores in keys.items() if scores}
+            stale = (self._written_views(board, period) | {self.key(board, period, PUBLIC)}) - live
             fill = self.client.pipeline(transaction=False)
-            for chunk in _chunks(rows, CHUNK):
-                fill.zadd(temp, {int(e): self.encode(s, at) for e, s, at in chunk})
-            fill.expire(temp, 3600)
-            fill.execute()
             swap = self.client.pipeline(transaction=True)
-            swap.rename(temp, key)
-            swap.persist(key)  # RENAME carries the temporary key's TTL over
+            token = uuid.uuid4().hex
+            for key, scores in keys.items():
+                if not scores:
+                    stale.add(key)
+                    continue
+                temp = f"{key}:rebuild:{token}"
+                for chunk in _chunks(list(scores.items()), CHUNK):
+                    fill.zadd(temp, dict(chunk))
+                fill.expire(temp, 3600)
+                swap.rename(temp, key)
+                swap.persist(key)  # RENAME carries the temporary key's TTL over
+            if stale:
+                swap.delete(*stale)
+            swap.delete(self.views_key(board, period))
+            if live:
+                swap.sadd(self.views_key(board, period), *live)
+            fill.execute()
             swap.execute()
-            written += len(rows)
+            written += len(views[None])
         return written
 
     def reconcile(self, db: Database, periods: Iterable[str], board: str = BOARD_POINTS) -> int:
-        """Make the ZSETs of ``periods`` equal the standings again; returns the fixes made (members added,
-        changed or removed).
+        """Make the ZSETs of ``periods`` (and their views) equal the standings again; returns the fixes made
+        (members added, changed or removed).
 
-        The ZSET is read before the standings, so a publish landing in between is seen as a difference and
+        The ZSETs are read before the standings, so a publish landing in between is seen as a difference and
         written with the newer standing. A commit after the standings were read can still be overwritten
         by an older score; its own publish (or the next reconcile) repairs that.
         """
         fixes = 0
         for period in periods:
-            key = self.key(board, period)
+            keys = [self.key(board, period), self.key(board, period, PUBLIC)]
+            keys += sorted(self._written_views(board, period) - set(keys))
+            read = self.client.pipeline(transaction=False)
+            for key in keys:
+                read.zrange(key, 0, -1, withscores=True)
             actual = {
-                int(m): int(float(s)) for m, s in self.client.zrange(key, 0, -1, withscores=True)
+                key: {int(m): int(float(s)) for m, s in members}
+                for key, members in zip(keys, read.execute(), strict=True)
             }
-            rows = db.query(
-                'SELECT employee, score, reached_at FROM "standing" WHERE board = ? AND period = ?',
-                (board, period),
-            )
-            expected = {int(e): self.encode(s, at) for e, s, at in rows}
-            wrong = [(e, s) for e, s in expected.items() if actual.get(e) != s]
-            stray = [e for e in actual if e not in expected]
+            views, _ = self._expected(db, board, period)
+            expected = {self.key(board, period, view): scores for view, scores in views.items()}
             pipe = self.client.pipeline(transaction=False)
-            for chunk in _chunks(wrong, CHUNK):
-                pipe.zadd(key, dict(chunk))
-            for chunk in _chunks(stray, CHUNK):
-                pipe.zrem(key, *chunk)
-            if len(pipe):
-                pipe.execute()
-            fixes += len(wrong) + len(stray)
+            for key in set(actual) | set(expected):
+                want, have = expected.get(key, {}), actual.get(key, {})
+                wrong = [(e, s) for e, s in want.items() if have.get(e) != s]
+                stray = [e for e in have if e not in want]
+                for chunk in _chunks(wrong, CHUNK):
+                    pipe.zadd(key, dict(chunk))
+                for chunk in _chunks(stray, CHUNK):
+                    pipe.zrem(key, *chunk)
+                fixes += len(wrong) + len(stray)
+            pipe.sadd(self.views_key(board, period), *expected)
+            pipe.execute()
         return fixes
+
+    def refresh(self, db: Database, employee: int) -> None:
+        """Re-file an employee in the views of every board they are on, after their visibility or team
+        changed: out of every view written for that board, into the right ones."""
+        rows = db.query(
+            'SELECT s.board, s.period, s.score, s.reached_at, e.active, e.visibility, e.team FROM "standing" s '
+            'JOIN "employee" e ON e.id = s.employee WHERE s.employee = ?',
+            (employee,),
+        )
+        read = self.client.pipeline(transaction=False)
+        for board, period, *_ in rows:
+            read.smembers(self.views_key(board, period))
+        pipe = self.client.pipeline(transaction=False)
+        for (board, period, score, reached_at, active, visibility, team), written in zip(
+            rows, read.execute(), strict=True
+        ):
+            full = self.key(board, period)
+            for key in {k.decode() for k in written} - {full}:
+                pipe.zrem(key, employee)
+            views = [self.key(board, period, v) for v in _views(active, visibility, team)]
+            encoded = self.encode(score, reached_at)
+            for key in views:
+                pipe.zadd(key, {employee: encoded})
+            if views:
+                pipe.sadd(self.views_key(board, period), *views)
+        if len(pipe):
+            pipe.execute()
 
     # -- reads --------------------------------------------------------------------------------------------
     def top(self, board: str, period: str, n: int, offset: int = 0) -> list[Row]:
@@ -289,11 +408,31 @@ class RedisBoards:
         offset: int = 0,
         before: int = 2,
         after: int = 2,
+        view: str | None = None,
     ) -> tuple[list[Row], tuple[int, int] | None, list[Row]]:
         """What a board page shows, in ONE round trip: (top ``n``, the employee's (rank, score) or None,
-        the entries around the employee). ``before=-1`` skips the window."""
+        the entries around the employee). ``before=-1`` skips the window. An absent board reads as empty."""
+        got = self.view_page(
+            board, period, employee, n, offset=offset, before=before, after=after, view=view
+        )
+        return got if got is not None else ([], None, [])
+
+    def view_page(
+        self,
+        board: str,
+        period: str,
+        employee: int | None,
+        n: int = 10,
+        *,
+        offset: int = 0,
+        before: int = 2,
+        after: int = 2,
+        view: str | None = None,
+    ) -> tuple[list[Row], tuple[int, int] | None, list[Row]] | None:
+        """:meth:`page` of one view (None: the full board), or None when the board is absent from Redis (ask
+        SQL). An employee not in the view gets the rank they would have in it, and no window."""
         reply = self._page_script(
-            keys=[self.key(board, period)],
+            keys=[self.key(board, period, view), self.key(board, period)],
             args=[
                 "" if employee is None else int(employee),
                 max(n, 0),
@@ -303,7 +442,9 @@ class RedisBoards:
                 "1" if self._shared else "0",
             ],
         )
-        top, top_rank, score, rank, start, window, window_rank = reply
+        top, top_rank, score, rank, start, window, window_rank, present = reply
+        if not present:
+            return None
         mine = None if score is None else (int(rank), self.decode(score))
         return (
             self._rows(top, max(offset, 0), top_rank),
@@ -311,34 +452,54 @@ class RedisBoards:
             self._rows(window, start, window_rank),
         )
 
+    def members(self, board: str, period: str, view: str) -> list[tuple[int, int, datetime]] | None:
+        """Every member of a (small) view as ``(employee, points, reached_at)``, or None when the board is
+        absent from Redis (ask SQL). One round trip."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.exists(self.key(board, period))
+        pipe.zrange(self.key(board, period, view), 0, -1, withscores=True)
+        present, members = pipe.execute()
+        if not present:
+            return None
+        return [(int(m), self.decode(s), self.decode_reached(s)) for m, s in members]
+
     def _rows(self, flat: Sequence[Any], start: int | None, first_rank: int | None) -> list[Row]:
         """``[member, score, member, score, …]`` from position ``start`` as ranked rows."""
         if not flat or start is None or first_rank is None:
             return []
         out: list[Row] = []
         rank = int(first_rank)
-        prev = flat[1]
+        prev = self.decode(flat[1])
         for i in range(0, len(flat), 2):
-            member, score = flat[i], flat[i + 1]
+            member, points = flat[i], self.decode(flat[i + 1])
             # After the first entry a rank is its position, unless it ties the one above (shared policy).
-            if i and (not self._shared or score != prev):
+            if i and (not self._shared or points != prev):
                 rank = start + i // 2 + 1
-            prev = score
-            out.append((int(member), self.decode(score), rank))
+            prev = points
+            out.append((int(member), points, rank))
         return out
 
 
 # -- SQL fallback ---------------------------------------------------------------------------------------------
-def sql_top(db: Database, board: str, period: str, n: int, ties: str = "shared") -> list[Row]:
-    """The top ``n`` from the standings when Redis is down: ``[(employee_id, score, rank)]``.
+_FROM = (
+    'FROM "standing" s JOIN "employee" e ON e.id = s.employee WHERE s.board = ? AND s.period = ?'
+)
+_PUBLIC = " AND e.active = ? AND e.visibility = 'public'"
+
+
+def sql_top(
+    db: Database, board: str, period: str, n: int, ties: str = "shared", public: bool = False
+) -> list[Row]:
+    """The top ``n`` from the standings when Redis is down: ``[(employee_id, score, rank)]``; with
+    ``public``, the public view (active employees whose visibility is public) ranked among themselves.
 
     Fast with an index on (board, period, score DESC). Equal scores come by reached_at, then employee id
     (Redis lists them in reverse member order instead: only the order within a shared rank differs).
     """
     rows = db.query(
-        'SELECT employee, score FROM "standing" WHERE board = ? AND period = ? '
-        "ORDER BY score DESC, reached_at, employee LIMIT ?",
-        (board, period, max(n, 0)),
+        f"SELECT s.employee, s.score {_FROM}{_PUBLIC if public else ''} "
+        "ORDER BY s.score DESC, s.reached_at, s.employee LIMIT ?",
+        (board, period, *((True,) if public else ()), max(n, 0)),
     )
     out: list[Row] = []
     prev: int | None = None
@@ -351,9 +512,15 @@ def sql_top(db: Database, board: str, period: str, n: int, ties: str = "shared")
 
 
 def sql_rank(
-    db: Database, board: str, period: str, employee: int, ties: str = "shared"
+    db: Database,
+    board: str,
+    period: str,
+    employee: int,
+    ties: str = "shared",
+    public: bool = False,
 ) -> tuple[int, int] | None:
-    """``(rank, score)`` from the standings when Redis is down; None when not on the board.
+    """``(rank, score)`` from the standings when Redis is down; None when not on the board. With ``public``,
+    the rank among the public view (the place a hidden employee would have).
 
     A COUNT of the entries ranked ahead: milliseconds at 100k employees, acceptable as a fallback only. For
     ``earliest``, entries with equal score and reached_at count by lower employee id (Redis: by whole
@@ -366,18 +533,41 @@ def sql_rank(
     if not found:
         return None
     score, reached_at = found[0]
+    where = f"{_FROM}{_PUBLIC if public else ''}"
+    visible = (True,) if public else ()
     if ties == "shared":
         ahead = db.query(
-            'SELECT COUNT(*) FROM "standing" WHERE board = ? AND period = ? AND score > ?',
-            (board, period, score),
+            f"SELECT COUNT(*) {where} AND s.score > ?", (board, period, *visible, score)
         )
     else:
         ahead = db.query(
-            'SELECT COUNT(*) FROM "standing" WHERE board = ? AND period = ? AND (score > ? OR '
-            "(score = ? AND (reached_at < ? OR (reached_at = ? AND employee < ?))))",
-            (board, period, score, score, reached_at, reached_at, employee),
+            f"SELECT COUNT(*) {where} AND (s.score > ? OR (s.score = ? AND (s.reached_at < ? OR "
+            "(s.reached_at = ? AND s.employee < ?))))",
+            (board, period, *visible, score, score, reached_at, reached_at, employee),
         )
     return int(ahead[0][0]) + 1, int(score)
+
+
+def sql_members(db: Database, board: str, period: str, team: str) -> list[tuple[int, int, Any]]:
+    """A team view from the standings when Redis is down: ``(employee, points, reached_at)``."""
+    return [
+        (int(e), int(s), at)
+        for e, s, at in db.query(
+            f"SELECT s.employee, s.score, s.reached_at {_FROM} AND e.active = ? AND e.team = ?",
+            (board, period, True, team),
+        )
+    ]
+
+
+def sql_team_totals(db: Database, board: str, period: str) -> dict[str, int]:
+    """Points per team (active members, every visibility): one GROUP BY, for the teams board."""
+    return {
+        team: int(total)
+        for team, total in db.query(
+            f"SELECT e.team, SUM(s.score) {_FROM} AND e.active = ? AND e.team <> '' GROUP BY e.team",
+            (board, period, True),
+        )
+    }
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

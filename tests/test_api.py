@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -98,9 +99,9 @@ class Api:
         )
 
     def score(self) -> None:
-        process_pending(self.db)
-        # The in-process worker would do this; tests score synchronously, then let the boards catch up.
-        self.client.app.state.runtime.boards.clear()
+        # What the in-process worker (embedded) or an RQ worker (scaled) does: score, then update the boards.
+        pages = self.client.app.state.runtime.pages
+        process_pending(self.db, on_batch=lambda result: pages.scored(self.db, result.deltas))
 
 
 def prepared_database(tmp_path: Path, rules_text: str | None = None) -> str:
@@ -115,12 +116,26 @@ def prepared_database(tmp_path: Path, rules_text: str | None = None) -> str:
     return url
 
 
+#: Where the API reads its leaderboards: its own memory (embedded), a real Redis (scaled), or a Redis that is
+#: down (scaled, answered from SQL).
+BOARDS = ["memory", "redis", "redis-down"]
+
+
 @pytest.fixture
-def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest):
     monkeypatch.chdir(ROOT)
     url = prepared_database(tmp_path)
+    boards = getattr(request, "param", "memory")
+    redis_url = None
+    if boards == "redis":
+        redis_url = request.getfixturevalue("redis_url")
+    elif boards == "redis-down":
+        with socket.socket() as s:  # a port nobody listens on
+            s.bind(("127.0.0.1", 0))
+            redis_url = f"redis://127.0.0.1:{s.getsockname()[1]}/0"
     config = ApiConfig(
         database_url=url,
+        redis_url=redis_url,
         jwt_secret=JWT_SECRET,
         run_worker=False,
         webhook_secrets={
@@ -321,6 +336,7 @@ def seed_scores(api: Api) -> None:
     api.score()
 
 
+@pytest.mark.parametrize("api", BOARDS, indirect=True)
 def test_leaderboard_ranks_ties_and_hides_hidden_people(api: Api) -> None:
     seed_scores(api)
     r = api.client.get("/v1/leaderboards/points?period=all", headers=api.token("E3"))
@@ -339,6 +355,7 @@ def test_leaderboard_ranks_ties_and_hides_hidden_people(api: Api) -> None:
     assert "E4" not in [x["employee"] for x in mine["rows"]]
 
 
+@pytest.mark.parametrize("api", BOARDS, indirect=True)
 def test_team_board_and_per_capita(api: Api) -> None:
     seed_scores(api)
     r = api.client.get("/v1/leaderboards/points?period=all&team=Marketing", headers=api.token("E1"))
@@ -373,6 +390,7 @@ def test_leaderboard_validation_and_auth(api: Api) -> None:
     assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
 
 
+@pytest.mark.parametrize("api", BOARDS, indirect=True)
 def test_profile_ledger_and_visibility(api: Api) -> None:
     seed_scores(api)
     r = api.client.get("/v1/employees/E1", headers=api.token("E1"))

@@ -15,14 +15,16 @@ import redis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.boards import Board
+from engine.boards import Board, Boards
 from engine.database import Database, DatabaseConfig, open_database
 from engine.redis_boards import (
     EARLIEST_POINTS_MAX,
     EARLIEST_POINTS_MIN,
+    PUBLIC,
     RedisBoards,
     sql_rank,
     sql_top,
+    team_view,
 )
 from engine.standings import ALL_TIME, StandingDeltas
 from tests.redis_server import started_server
@@ -136,8 +138,8 @@ def tie_board(db: Database, rb: RedisBoards) -> None:
 def test_shared_ranks_1224_with_a_three_way_tie(sqlite_db: Database, boards: RedisBoards) -> None:
     tie_board(sqlite_db, boards)
     top = boards.top("points", WEEK, 10)
-    # Among equal scores Redis lists members in reverse lexicographic order: 4, 3, 2.
-    assert top == [(1, 100, 1), (4, 90, 2), (3, 90, 2), (2, 90, 2), (5, 80, 5)]
+    # Among equal scores, who reached the score first comes first (3, 4, 2), as in memory and SQL.
+    assert top == [(1, 100, 1), (3, 90, 2), (4, 90, 2), (2, 90, 2), (5, 80, 5)]
     assert [boards.rank("points", WEEK, e) for e in (1, 2, 3, 4, 5)] == [
         (1, 100),
         (2, 90),
@@ -146,19 +148,13 @@ def test_shared_ranks_1224_with_a_three_way_tie(sqlite_db: Database, boards: Red
         (5, 80),
     ]
     # A page starting inside the tie keeps the shared rank.
-    assert boards.top("points", WEEK, 2, offset=2) == [(3, 90, 2), (2, 90, 2)]
+    assert boards.top("points", WEEK, 2, offset=2) == [(4, 90, 2), (2, 90, 2)]
     assert boards.top("points", WEEK, 5, offset=4) == [(5, 80, 5)]
     assert boards.top("points", WEEK, 3, offset=9) == []
     assert boards.rank("points", WEEK, 99) is None
     assert boards.rank("points", "2030-W01", 1) is None
-    # The SQL fallback gives the same ranks (its order inside a tie is by reached_at).
-    assert sql_top(sqlite_db, "points", WEEK, 10) == [
-        (1, 100, 1),
-        (3, 90, 2),
-        (4, 90, 2),
-        (2, 90, 2),
-        (5, 80, 5),
-    ]
+    # The SQL fallback gives the same page.
+    assert sql_top(sqlite_db, "points", WEEK, 10) == top
     assert [sql_rank(sqlite_db, "points", WEEK, e) for e in (1, 2, 5, 99)] == [
         (1, 100),
         (2, 90),
@@ -169,20 +165,14 @@ def test_shared_ranks_1224_with_a_three_way_tie(sqlite_db: Database, boards: Red
 
 def test_around_and_page(sqlite_db: Database, boards: RedisBoards) -> None:
     tie_board(sqlite_db, boards)
-    assert boards.around("points", WEEK, 3) == [
-        (1, 100, 1),
-        (4, 90, 2),
-        (3, 90, 2),
-        (2, 90, 2),
-        (5, 80, 5),
-    ]
-    assert boards.around("points", WEEK, 1, before=2, after=1) == [(1, 100, 1), (4, 90, 2)]
+    assert boards.around("points", WEEK, 3) == [(1, 100, 1), (3, 90, 2), (4, 90, 2), (2, 90, 2)]
+    assert boards.around("points", WEEK, 1, before=2, after=1) == [(1, 100, 1), (3, 90, 2)]
     assert boards.around("points", WEEK, 5, before=1, after=2) == [(2, 90, 2), (5, 80, 5)]
     assert boards.around("points", WEEK, 99) == []
     top, mine, near = boards.page("points", WEEK, 2, n=2)
-    assert top == [(1, 100, 1), (4, 90, 2)]
+    assert top == [(1, 100, 1), (3, 90, 2)]
     assert mine == (2, 90)
-    assert near == [(4, 90, 2), (3, 90, 2), (2, 90, 2), (5, 80, 5)]
+    assert near == [(3, 90, 2), (4, 90, 2), (2, 90, 2), (5, 80, 5)]
     assert boards.page("points", WEEK, 99, n=1) == ([(1, 100, 1)], None, [])
 
 
@@ -253,7 +243,7 @@ def test_negative_scores(sqlite_db: Database, redis_url: str) -> None:
         assert zset(rb, WEEK) == {1: -20, 2: 0, 3: 5, 4: -20}
         top = rb.top("points", WEEK, 10)
         if ties == "shared":
-            assert top == [(3, 5, 1), (2, 0, 2), (4, -20, 3), (1, -20, 3)]
+            assert top == [(3, 5, 1), (2, 0, 2), (1, -20, 3), (4, -20, 3)]
         else:
             assert top == [(3, 5, 1), (2, 0, 2), (1, -20, 3), (4, -20, 4)]
         assert rb.rank("points", WEEK, 4) == ((3, -20) if ties == "shared" else (4, -20))
@@ -398,3 +388,117 @@ def test_property_publish_keeps_redis_equal_to_standings(
             assert mine == (None if rank is None else (rank, memory.score_of(employee)))
             assert sql_rank(sqlite_db, "points", WEEK, employee) == mine
     rb.client.close()
+
+
+# -- views: the public board and team boards -------------------------------------------------------------------
+def set_people(db: Database, people: dict[int, tuple[str, str, bool]]) -> None:
+    """(team, visibility, active) per employee id."""
+    for employee, (team, visibility, active) in people.items():
+        db.execute(
+            'UPDATE "employee" SET team = ?, visibility = ?, active = ? WHERE id = ?',
+            (team, visibility, active, employee),
+        )
+
+
+def memory_views(db: Database, period: str) -> dict[str | None, dict[int, int]]:
+    """The views as engine.boards.Boards files them: the oracle the Redis views must equal."""
+    people = {
+        int(i): (team, visibility, bool(active))
+        for i, team, visibility, active in db.query(
+            'SELECT id, team, visibility, active FROM "employee"'
+        )
+    }
+    boards = Boards(
+        visible=lambda e: people[e][2] and people[e][1] == "public",
+        team_of=lambda e: people[e][0] if people[e][2] and people[e][0] else None,
+    )
+    boards.load(db, [period])
+    views: dict[str | None, dict[int, int]] = {
+        None: {e.employee: e.score for e in boards.get("points", period) or []},
+        PUBLIC: {e.employee: e.score for e in boards.public("points", period) or []},
+    }
+    for team in {t for t, _, _ in people.values() if t}:
+        members = boards.team("points", period, team)
+        if members is not None and len(members):
+            views[team_view(team)] = {e.employee: e.score for e in members}
+    return views
+
+
+def redis_views(rb: RedisBoards, period: str) -> dict[str | None, dict[int, int]]:
+    prefix = rb.key("points", period)
+    out: dict[str | None, dict[int, int]] = {}
+    for key in rb.client.scan_iter(match=f"{prefix}*"):
+        name = key.decode()
+        if name == rb.views_key("points", period):
+            continue
+        view = None if name == prefix else name[len(prefix) + 1 :]
+        out[view] = {int(m): rb.decode(s) for m, s in rb.client.zrange(key, 0, -1, withscores=True)}
+    return out
+
+
+PEOPLE = {
+    1: ("Sales", "public", True),
+    2: ("Sales", "hidden", True),
+    3: ("Sales", "team", True),
+    4: ("Marketing", "public", True),
+    5: ("Marketing", "public", False),  # left the company: on no view
+    6: ("", "public", True),  # no team yet
+}
+
+
+def test_views_equal_the_in_memory_boards(sqlite_db: Database, boards: RedisBoards) -> None:
+    set_people(sqlite_db, PEOPLE)
+    boards.publish(sqlite_db, commit(sqlite_db, [(e, 10 * e, e) for e in PEOPLE]).deltas)
+    boards.publish(sqlite_db, commit(sqlite_db, [(2, 5, 9), (6, 1, 9)]).deltas)
+    assert redis_views(boards, WEEK) == memory_views(sqlite_db, WEEK)
+    assert set(redis_views(boards, WEEK)[PUBLIC]) == {1, 4, 6}
+    # Someone changes their mind and moves team: refresh re-files them on every board they are on.
+    set_people(sqlite_db, {1: ("Marketing", "hidden", True), 2: ("Sales", "public", True)})
+    boards.refresh(sqlite_db, 1)
+    boards.refresh(sqlite_db, 2)
+    assert redis_views(boards, WEEK) == memory_views(sqlite_db, WEEK)
+    assert redis_views(boards, ALL_TIME) == memory_views(sqlite_db, ALL_TIME)
+    assert boards.reconcile(sqlite_db, [WEEK, ALL_TIME]) == 0
+
+
+def test_reconcile_and_rebuild_repair_the_views(sqlite_db: Database, boards: RedisBoards) -> None:
+    set_people(sqlite_db, PEOPLE)
+    boards.publish(sqlite_db, commit(sqlite_db, [(e, 10 * e, e) for e in PEOPLE]).deltas)
+    # A roster change nobody told Redis about: 3 moved to Marketing, 4 went hidden; and a stray member.
+    set_people(sqlite_db, {3: ("Marketing", "team", True), 4: ("Marketing", "hidden", True)})
+    boards.client.zadd(boards.key("points", WEEK, PUBLIC), {99: 1})
+    assert (
+        boards.reconcile(sqlite_db, [WEEK]) == 4
+    )  # 3 out of Sales, 3 into Marketing, 4 and 99 out
+    assert redis_views(boards, WEEK) == memory_views(sqlite_db, WEEK)
+    # Sales loses its last member: rebuild deletes the now empty view rather than leaving it stale.
+    set_people(sqlite_db, {1: ("Marketing", "public", True), 2: ("Marketing", "hidden", True)})
+    boards.rebuild(sqlite_db, [WEEK])
+    assert redis_views(boards, WEEK) == memory_views(sqlite_db, WEEK)
+    assert team_view("Sales") not in redis_views(boards, WEEK)
+
+
+def test_view_page_ranks_a_hidden_employee_where_they_would_stand(
+    sqlite_db: Database, boards: RedisBoards
+) -> None:
+    set_people(sqlite_db, PEOPLE)
+    boards.publish(sqlite_db, commit(sqlite_db, [(e, 10 * e, e) for e in PEOPLE]).deltas)
+    # Public view: 6 (60), 4 (40), 1 (10). Hidden 2 (20) would be third, ahead of 1.
+    top, mine, near = boards.page("points", WEEK, 2, 10, view=PUBLIC)
+    assert top == [(6, 60, 1), (4, 40, 2), (1, 10, 3)]
+    assert mine == (3, 20) and near == []
+    assert sql_top(sqlite_db, "points", WEEK, 10, public=True) == top
+    assert sql_rank(sqlite_db, "points", WEEK, 2, public=True) == mine
+    # A board Redis does not hold is absent (ask SQL), not empty.
+    assert boards.view_page("points", "2030-W01", 2, view=PUBLIC) is None
+
+
+def test_publish_rebuilds_a_board_redis_lost_rather_than_writing_part_of_it(
+    sqlite_db: Database, boards: RedisBoards
+) -> None:
+    set_people(sqlite_db, PEOPLE)
+    boards.publish(sqlite_db, commit(sqlite_db, [(e, 10 * e, e) for e in PEOPLE]).deltas)
+    boards.client.flushall()  # Redis restarted without its data
+    boards.publish(sqlite_db, commit(sqlite_db, [(1, 5, 20)]).deltas)  # one employee's batch
+    assert redis_views(boards, WEEK) == memory_views(sqlite_db, WEEK)
+    assert len(redis_views(boards, WEEK)[None]) == len(PEOPLE)

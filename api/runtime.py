@@ -25,7 +25,7 @@ from engine.employees import Directory
 from engine.intake import EventOutcome, IntakeWriter
 from engine.process import ProcessResult
 from engine.redis_boards import RedisBoards
-from engine.rulebook import default_rules_path, load_rulebook, publish
+from engine.rulebook import PublishedRules, RuleBook, default_rules_path, load_rulebook, publish
 from engine.worker import EmbeddedWorker, WorkerConfig
 from rules import CompiledRules, load_rules
 
@@ -54,10 +54,10 @@ class Runtime:
         self.started_at = time.time()
         db = open_database(DatabaseConfig(url=config.database_url))  # migrates once, here
         self._local.db = db
-        self.book = load_rulebook(db)
-        if not self.book and default_rules_path().exists():
+        if not load_rulebook(db) and default_rules_path().exists():
             publish(db, load_rules(default_rules_path()), actor="plaudit serve (first run)")
-            self.book = load_rulebook(db)
+        # A ruleset published later (CLI, another process) is seen within seconds, without a restart.
+        self._published = PublishedRules(check_every=5.0)
         if not self.book:
             raise RuntimeError(f"no ruleset published and no {default_rules_path()} to publish")
         self.directory = Directory()
@@ -85,6 +85,11 @@ class Runtime:
             if config.redis_url
             else MemoryPages(self.boards, self.db, self.directory)
         )
+
+    @property
+    def book(self) -> RuleBook:
+        """The published rulebook, checked for a newer ruleset every few seconds."""
+        return self._published.get(self.db())
 
     @property
     def rules(self) -> CompiledRules:

@@ -8,7 +8,9 @@ publishing a new program never rewrites the past unless HR replays on purpose.
 from __future__ import annotations
 
 import bisect
+import math
 import os
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,17 +74,24 @@ def load_rulebook(db: Database) -> RuleBook:
 class PublishedRules:
     """The rulebook of a long-running process, compiled again only when a ruleset was published since.
 
-    Publishing (API or CLI, any process) adds a row; counting rows is one cheap query per batch.
+    Publishing (API or CLI, any process) adds a row; counting rows is one cheap query, made per batch by
+    workers and at most every ``check_every`` seconds by API processes (which ask per request).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, check_every: float = 0.0) -> None:
         self._book: RuleBook | None = None
         self._count = -1
+        self._check_every = check_every
+        self._checked = -math.inf
 
     def get(self, db: Database) -> RuleBook:
+        now = time.monotonic()
+        if self._book is not None and now - self._checked < self._check_every:
+            return self._book
         count = db.query('SELECT COUNT(*) FROM "ruleset"')[0][0]
         if self._book is None or count != self._count:
             self._book, self._count = load_rulebook(db), count
+        self._checked = now
         return self._book
 
 

@@ -19,6 +19,7 @@ from engine.database import DatabaseConfig, open_database
 from engine.process import process_pending
 from engine.roster import import_roster
 from engine.rulebook import publish
+from rules import load_rules_text
 
 ROOT = Path(__file__).resolve().parent.parent
 WEBHOOKS = ROOT.parent / "shared" / "data" / "webhooks"
@@ -542,6 +543,15 @@ def test_health_metrics_and_openapi(api: Api) -> None:
     assert "plaudit_worker_lag_seconds" in metrics
     schema = api.client.get("/schema/openapi.json").json()
     assert "/webhooks/{source}" in schema["paths"] and "/v1/leaderboards/{board}" in schema["paths"]
+
+
+def test_a_ruleset_published_elsewhere_reaches_the_running_api(api: Api) -> None:
+    runtime = api.client.app.state.runtime
+    assert api.client.get("/health").json()["ruleset"] == "2026.11"
+    text = (ROOT / "rules.yaml").read_text().replace('version: "2026.11"', 'version: "2026.12"', 1)
+    publish(api.db, load_rules_text(text, run_tests=False), actor="plaudit rules publish (CLI)")
+    runtime._published._check_every = 0  # the API looks every 5 s; do not make the test wait for it
+    assert api.client.get("/health").json()["ruleset"] == "2026.12"
 
 
 # -- end to end --------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 
+import anyio
 from litestar import Litestar, Request
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
@@ -113,8 +114,14 @@ def create_app(config: ApiConfig | None = None) -> Litestar:
             path="/schema",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
         ),
-        on_startup=[lambda: runtime.start()],
+        on_startup=[lambda: _limit_threads(config.db_connections), lambda: runtime.start()],
         on_shutdown=[lambda: runtime.stop()],
         debug=False,
     )
     return Litestar.from_config(app_config)
+
+
+async def _limit_threads(n: int) -> None:
+    # Sync handlers run in anyio's worker threads and each thread keeps a database connection: the thread
+    # limit is the connection pool's size.
+    anyio.to_thread.current_default_thread_limiter().total_tokens = n

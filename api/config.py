@@ -59,6 +59,10 @@ class ApiConfig:
     #: ``REDIS_URL``: the scaled setup; accepted events are queued for ``plaudit worker`` per shard.
     redis_url: str | None = None
     webhook_secrets: dict[str, list[str]] = field(default_factory=dict)
+    #: Database connections of the request threads (``PLAUDIT_DB_CONNECTIONS``): each worker thread of the
+    #: API keeps one, so this caps both. Add two per process (intake writer, embedded worker) when sizing
+    #: PostgreSQL's max_connections for N API processes.
+    db_connections: int = 16
 
     def secrets_for(self, source: str) -> list[str]:
         """The source's signing secrets (several at once while rotating); from the config or the environment."""
@@ -79,7 +83,8 @@ class ApiConfig:
             ),
             "jwt_issuer": env.get("PLAUDIT_JWT_ISSUER"),
             "jwt_audience": env.get("PLAUDIT_JWT_AUDIENCE"),
-            "rate_limit_per_second": int(env.get("PLAUDIT_RATE_LIMIT", "50")),
+            "rate_limit_per_second": _int_env("PLAUDIT_RATE_LIMIT", 50, minimum=0),
+            "db_connections": _int_env("PLAUDIT_DB_CONNECTIONS", 16, minimum=1),
             # off: this process only serves; separate workers score (see `plaudit worker`).
             "run_worker": env.get("PLAUDIT_WORKER", "on").lower()
             not in ("off", "0", "false", "no"),
@@ -88,3 +93,16 @@ class ApiConfig:
         if not values.get("jwt_secret") and not values.get("jwt_public_key"):
             values["jwt_secret"] = embedded_jwt_secret(values.get("database_url"))  # type: ignore[arg-type]
         return cls(**values)  # type: ignore[arg-type]
+
+
+def _int_env(name: str, default: int, minimum: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name}: expected a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ValueError(f"{name}: expected at least {minimum}, got {value}")
+    return value

@@ -157,3 +157,10 @@ def test_demo_runs_and_shows_a_leaderboard(run) -> None:
     # A second run stores nothing new: the generator is seeded.
     again = run("demo", "--employees", "40", "--days", "3")
     assert " 0 events stored" in again.output or "duplicates ignored" in again.output
+
+
+def test_serve_refuses_a_malformed_setting_by_name(run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PLAUDIT_DB_CONNECTIONS", "many")
+    result = run("serve")
+    assert result.exit_code == 1
+    assert "PLAUDIT_DB_CONNECTIONS: expected a whole number, got 'many'" in result.output

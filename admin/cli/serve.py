@@ -25,13 +25,17 @@ def serve(ctx: click.Context, host: str, port: int, demo: bool) -> None:
     from api.app import create_app
     from api.config import ApiConfig
 
+    try:
+        config = ApiConfig.from_env(database_url=ctx.obj.get("db"))
+    except ValueError as exc:
+        fail(str(exc))
     db = open_db(ctx)
     book = ensure_rulebook(db)
     if demo and not db.query('SELECT COUNT(*) FROM "employee"')[0][0]:
         result = seed_demo(db, book)
         console.print(f"demo: {result.employees} employees, {result.scoring.scored} events scored")
     db.close()
-    app = create_app(ApiConfig.from_env(database_url=ctx.obj.get("db")))
+    app = create_app(config)
     console.print(f"Plaudit on http://{host}:{port}  (API docs: http://{host}:{port}/schema)")
     console.print(
         "a token to try it: `plaudit token E0001` (or --role hr); tools: `plaudit api-keys create`"

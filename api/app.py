@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from functools import partial
 
 import anyio
 from litestar import Litestar, Request
@@ -114,7 +115,7 @@ def create_app(config: ApiConfig | None = None) -> Litestar:
             path="/schema",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
         ),
-        on_startup=[lambda: _limit_threads(config.db_connections), lambda: runtime.start()],
+        on_startup=[partial(_limit_threads, config.db_connections), lambda: runtime.start()],
         on_shutdown=[lambda: runtime.stop()],
         debug=False,
     )

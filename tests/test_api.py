@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import anyio
 import jwt
 import pytest
 from litestar.testing import TestClient
@@ -543,6 +544,21 @@ def test_health_metrics_and_openapi(api: Api) -> None:
     assert "plaudit_worker_lag_seconds" in metrics
     schema = api.client.get("/schema/openapi.json").json()
     assert "/webhooks/{source}" in schema["paths"] and "/v1/leaderboards/{board}" in schema["paths"]
+
+
+def test_request_threads_are_sized_by_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    config = ApiConfig(
+        database_url=prepared_database(tmp_path), jwt_secret=JWT_SECRET, db_connections=7
+    )
+    with TestClient(create_app(config)) as client:
+
+        async def threads() -> float:
+            return anyio.to_thread.current_default_thread_limiter().total_tokens
+
+        assert client.blocking_portal.call(threads) == 7
 
 
 def test_a_ruleset_published_elsewhere_reaches_the_running_api(api: Api) -> None:

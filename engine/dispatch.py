@@ -100,7 +100,11 @@ class _WorkerState:
     @classmethod
     def get(cls) -> tuple[Database, RuleBook]:
         url = os.environ.get("DATABASE_URL")
-        if cls.db is None or (url and cls.db.url != url):
+        # A connection PostgreSQL dropped (a restart, a failover, pg_terminate_backend) stays broken: the
+        # job that saw it failed and is retried; this opens a fresh one for it.
+        conn = cls.db.conn if cls.db is not None else None
+        lost = getattr(conn, "closed", False) or getattr(conn, "broken", False)
+        if cls.db is None or lost or (url and cls.db.url != url):
             cls.db, cls.rules = (
                 open_database(DatabaseConfig(url=url, migrate=False)),
                 PublishedRules(),

@@ -155,7 +155,59 @@ class Database:
     def query(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.execute(query, params).fetchall())
 
+    def insert_rows(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        conflict: str = "",
+    ) -> int:
+        """INSERT many rows (``conflict``: an ``ON CONFLICT …`` clause); returns the rows changed.
+
+        On PostgreSQL the rows travel by COPY (psycopg formats them in C), into the table itself or, when
+        there is a conflict clause, into a temporary staging table first and from there in ONE set-wise
+        ``INSERT … SELECT … ON CONFLICT``: several times faster than a pipelined executemany of per-row
+        statements. Rows are inserted in the order given: callers sort them by the conflict key, so two
+        transactions inserting overlapping keys take their row locks in the same order and cannot deadlock.
+        """
+        if not rows:
+            return 0
+        names = ", ".join(columns)
+        if self.dialect != "postgres":
+            marks = ", ".join("?" * len(columns))
+            return self.executemany(
+                f'INSERT INTO "{table}" ({names}) VALUES ({marks}) {conflict}', rows
+            )
+        with self.conn.cursor() as cur:
+            target = table if not conflict else self._staging(cur, table, names)
+            with cur.copy(f'COPY "{target}" ({names}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+            if not conflict:
+                return max(cur.rowcount, 0)
+            cur.execute(
+                f'INSERT INTO "{table}" ({names}) SELECT {names} FROM "{target}" ORDER BY ctid {conflict}'
+            )
+            changed = max(cur.rowcount, 0)
+            cur.execute(f'DELETE FROM "{target}"')
+            return changed
+
+    def _staging(self, cur: Any, table: str, names: str) -> str:
+        """A temporary table (of this connection) with ``table``'s columns and no constraints."""
+        name = f"_stage_{table}"
+        # Every time, not once per connection: a rolled-back transaction takes a table it created with it.
+        cur.execute(
+            f'CREATE TEMP TABLE IF NOT EXISTS "{name}" AS SELECT {names} FROM "{table}" WITH NO DATA'
+        )
+        return name
+
     def _chunks_in(self, query: str, values: Sequence[Any], prefix: Sequence[Any]) -> Iterator[Any]:
+        if not values:
+            return
+        if self.dialect == "postgres":
+            # One array parameter: one statement whatever the count, and one text for psycopg to prepare.
+            yield self.execute(query.replace("IN ({in})", "= ANY(?)"), [*prefix, list(values)])
+            return
         for start in range(0, len(values), MAX_PARAMS):
             chunk = values[start : start + MAX_PARAMS]
             yield self.execute(

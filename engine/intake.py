@@ -109,6 +109,19 @@ def _ref(employee: str) -> str:
 EmployeeIds = Callable[[set[str]], dict[str, int]]
 
 
+_EVENT_COLUMNS = (
+    "source",
+    "external_id",
+    "type",
+    "employee_ref",
+    "shard",
+    "occurred_at",
+    "received_at",
+    "attributes",
+    "status",
+)
+
+
 def accept_events(
     db: Database,
     raws: list[Any],
@@ -159,11 +172,13 @@ def accept_events(
     with db.transaction():
         # Insert first and ask only if something was already there: the common case costs no look-up, and
         # ON CONFLICT keeps an event once even when another process stores it at the same moment.
-        stored = db.executemany(
-            'INSERT INTO "event" (source, external_id, type, employee_ref, shard, occurred_at, received_at, '
-            "attributes, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        stored = db.insert_rows(
+            "event",
+            _EVENT_COLUMNS,
+            sorted(
+                rows
+            ),  # the conflict key's order: concurrent intakes of the same events cannot deadlock
             "ON CONFLICT (source, external_id) DO NOTHING",
-            rows,
         )
         mine: set[tuple[str, str]] | None = None
         if stored != len(rows):

@@ -51,6 +51,20 @@ class ProcessResult:
         return self
 
 
+_LEDGER_COLUMNS = (
+    "employee",
+    "points",
+    "kind",
+    "event",
+    "rule_id",
+    "rule_version",
+    "ruleset_version",
+    "reasons",
+    "occurred_at",
+    "created_at",
+)
+
+
 def process_batch(
     db: Database, book: RuleBook, batch_size: int = BATCH_SIZE, shard: int | None = None
 ) -> ProcessResult:
@@ -164,22 +178,20 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
         result.scored += 1
     result.entries = len(ledger_rows)
 
-    db.executemany(
-        'INSERT INTO "ledger_entry" (employee, points, kind, event, rule_id, rule_version, ruleset_version, '
-        "reasons, occurred_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        ledger_rows,
-    )
+    db.insert_rows("ledger_entry", _LEDGER_COLUMNS, ledger_rows)
     standings.write(db)
     result.deltas = standings.deltas
-    changed = [
-        (f"{key}|{emp}", value)
+    changed = sorted(
+        (f"{key}|{emp}", float(value))
         for emp, state in counters.items()
         for key, value in state.items()
         if stored.get(f"{key}|{emp}") != value
-    ]
-    db.executemany(
-        'INSERT INTO "counter" (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    )
+    db.insert_rows(
+        "counter",
+        ("key", "value"),
         changed,
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     )
     for (status, reason, version), ids in statuses.items():
         db.execute_in(

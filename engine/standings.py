@@ -49,9 +49,10 @@ class StandingDeltas:
 
     def write(self, db: Database) -> None:
         """Upsert every key: only the sum of the deltas and the latest time matter, not the order of batches."""
-        db.executemany(
-            'INSERT INTO "standing" (board, period, employee, score, reached_at) VALUES (?, ?, ?, ?, ?) '
+        db.insert_rows(
+            "standing",
+            ("board", "period", "employee", "score", "reached_at"),
+            sorted((*key, pts, at) for key, (pts, at) in self.deltas.items()),
             'ON CONFLICT (board, period, employee) DO UPDATE SET score = "standing".score + excluded.score, '
             f'reached_at = {db.greatest}("standing".reached_at, excluded.reached_at)',
-            [(*key, pts, at) for key, (pts, at) in self.deltas.items()],
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import click
 
+from admin.cli.cron import cron
 from admin.cli.db import db
 from admin.cli.demo import demo
 from admin.cli.events import import_group, process, replay, simulate
@@ -48,5 +49,6 @@ for command in (
     worker,
     events,
     leaderboards,
+    cron,
 ):
     main.add_command(command)

@@ -1,0 +1,408 @@
+"""Periodic work of the scaled setup, run as RQ cron jobs on the normal ``plaudit worker`` processes.
+
+Why jobs and not a loop of our own: ``plaudit cron`` runs RQ's :class:`rq.cron.CronScheduler`, which only
+enqueues; any worker runs the job, RQ keeps its result or failure, and RQ's scheduler registry shows the
+scheduler. Each job is idempotent and safe to run twice at once (two schedulers by mistake, a retried job):
+
+* :func:`sweep_pending` (every minute): parked events whose employee the roster now knows go back to pending,
+  then every shard with pending events is queued (:func:`engine.dispatch.sweep`): "retry parked events".
+* :func:`reconcile_boards` (every 10 minutes): the Redis boards of the current and the previous day, week,
+  month, quarter and all time are made equal to the standings again (a publish lost between commit and Redis).
+* :func:`close_periods` (every 15 minutes): each period that ended more than a grace time ago gets a final
+  reconcile and is marked closed, once (:func:`close_period`, the hook for later period-end work).
+
+The job functions take only JSON-able arguments and find the database, rules and Redis themselves (the
+worker's cached connection and rulebook, :class:`engine.dispatch._WorkerState`); the ``run_*`` functions do
+the work with what they are given, for ``plaudit cron --once`` and tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from contextlib import suppress
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import redis
+from redis.exceptions import LockError
+from rq.cron import CronJob, CronScheduler
+
+from engine.database import Database
+from engine.defaults import BOARD_POINTS
+from engine.dispatch import QUEUE_NAME, _WorkerState, sweep
+from engine.redis_boards import RedisBoards
+from engine.roster import unpark_events
+from engine.rulebook import RuleBook
+from rules import CompiledRules
+from rules.periods import PERIOD_KINDS, WEEK_STARTS, period_keys
+
+__all__ = [
+    "CLOSED_PERIODS_KEY",
+    "CLOSE_INTERVAL_SECONDS",
+    "DEFAULT_CLOSE_GRACE_SECONDS",
+    "RECONCILE_INTERVAL_SECONDS",
+    "SWEEP_INTERVAL_SECONDS",
+    "close_grace_seconds",
+    "close_period",
+    "close_periods",
+    "intervals",
+    "period_end",
+    "period_kind",
+    "period_start",
+    "previous_period",
+    "reconcile_boards",
+    "register_jobs",
+    "run_close",
+    "run_once",
+    "run_reconcile",
+    "run_sweep",
+    "sweep_pending",
+    "unpark_known",
+]
+
+log = logging.getLogger("plaudit.cron")
+
+#: ``PLAUDIT_SWEEP_INTERVAL``: seconds between sweeps (parked events retried, pending shards queued).
+SWEEP_INTERVAL_SECONDS = 60
+#: ``PLAUDIT_RECONCILE_INTERVAL``: seconds between reconciles of the current and previous periods' boards.
+RECONCILE_INTERVAL_SECONDS = 600
+#: ``PLAUDIT_CLOSE_INTERVAL``: seconds between looks for periods to close.
+CLOSE_INTERVAL_SECONDS = 900
+#: ``PLAUDIT_CLOSE_GRACE_SECONDS``: a period is closed this long after it ended, so late events (a tool's
+#: retries, a worker catching up) are in its final board. Kept here rather than in engine.defaults for now.
+DEFAULT_CLOSE_GRACE_SECONDS = 3600
+
+#: The periods already closed: a Redis set, idempotent to add to, and rebuildable (a Redis that lost it closes
+#: the ended periods again, which is one more final reconcile of each).
+CLOSED_PERIODS_KEY = "plaudit:closed-periods"
+#: One closer per period at a time (a redis-py lock, released by its owner only; expires if the owner died).
+_CLOSING_KEY = "plaudit:closing:"
+_CLOSING_LOCK_SECONDS = 600
+
+_KEY_FORMATS = {
+    "day": re.compile(r"(\d{4})-(\d{2})-(\d{2})"),
+    "week": re.compile(r"(\d{4})-W(\d{2})"),
+    "month": re.compile(r"(\d{4})-(\d{2})"),
+    "quarter": re.compile(r"(\d{4})-Q([1-4])"),
+}
+
+
+# -- periods ------------------------------------------------------------------------------------------------
+def period_kind(key: str) -> str:
+    """``day``, ``week``, ``month``, ``quarter`` or ``all`` for a key of :mod:`rules.periods`; ValueError if
+    the key has none of their formats."""
+    if key == "all":
+        return "all"
+    for kind, pattern in _KEY_FORMATS.items():
+        if pattern.fullmatch(key):
+            return kind
+    raise ValueError(f"not a period key: {key!r}")
+
+
+def _first_day(key: str, week_start: str) -> tuple[date, date]:
+    """The first local date of the period and the first date after it."""
+    kind = period_kind(key)
+    if kind == "all":
+        raise ValueError('the period "all" has no start or end')
+    numbers = [int(n) for n in _KEY_FORMATS[kind].fullmatch(key).groups()]  # type: ignore[union-attr]
+    if kind == "day":
+        first = date(*numbers)
+        return first, first + timedelta(days=1)
+    if kind == "week":
+        # A Sunday week runs Sunday..Saturday and carries the ISO label of the Monday inside it.
+        monday = date.fromisocalendar(numbers[0], numbers[1], 1)
+        first = monday - timedelta(days=1) if week_start == "sunday" else monday
+        return first, first + timedelta(days=7)
+    year, month = (numbers[0], numbers[1]) if kind == "month" else (numbers[0], 3 * numbers[1] - 2)
+    if not 1 <= month <= 12:
+        raise ValueError(f"not a period key: {key!r}")
+    months = 1 if kind == "month" else 3
+    after_year, after_month = divmod(month - 1 + months, 12)
+    return date(year, month, 1), date(year + after_year, after_month + 1, 1)
+
+
+def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    # fold=0: in a DST gap at midnight this is the first instant of the day (the wall clock shows 01:00);
+    # when midnight repeats (a fall-back from 01:00) the day starts at its first occurrence.
+    return datetime.combine(day, time(0), tz).astimezone(UTC)
+
+
+def period_start(key: str, tz: ZoneInfo, week_start: str = "monday") -> datetime:
+    """The first instant (UTC) of a day, week, month or quarter key as cut in ``tz``."""
+    if week_start not in WEEK_STARTS:
+        raise ValueError(f'week_start must be "monday" or "sunday", got {week_start!r}')
+    return _local_midnight(_first_day(key, week_start)[0], tz)
+
+
+def period_end(key: str, tz: ZoneInfo, week_start: str = "monday") -> datetime | None:
+    """The first instant (UTC) after a period key as cut in ``tz`` (the next period's start); None for
+    ``all``, which never ends. Local midnights, so a DST day is 23 or 25 hours long."""
+    if week_start not in WEEK_STARTS:
+        raise ValueError(f'week_start must be "monday" or "sunday", got {week_start!r}')
+    if key == "all":
+        return None
+    return _local_midnight(_first_day(key, week_start)[1], tz)
+
+
+def previous_period(key: str, tz: ZoneInfo, week_start: str = "monday") -> str:
+    """The key of the period of the same kind just before ``key`` (``all`` has none: itself)."""
+    kind = period_kind(key)
+    if kind == "all":
+        return key
+    before = period_start(key, tz, week_start) - timedelta(microseconds=1)
+    return period_keys(before, tz, week_start).of(kind)
+
+
+# -- configuration ------------------------------------------------------------------------------------------
+def _env_seconds(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    seconds = int(value)
+    if seconds <= 0:
+        raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+    return seconds
+
+
+def close_grace_seconds() -> int:
+    """``PLAUDIT_CLOSE_GRACE_SECONDS``, else :data:`DEFAULT_CLOSE_GRACE_SECONDS`."""
+    value = os.environ.get("PLAUDIT_CLOSE_GRACE_SECONDS")
+    if not value:
+        return DEFAULT_CLOSE_GRACE_SECONDS
+    grace = int(value)
+    if grace < 0:
+        raise ValueError(f"PLAUDIT_CLOSE_GRACE_SECONDS must not be negative, got {value!r}")
+    return grace
+
+
+def intervals() -> dict[str, int]:
+    """Seconds between runs of each job, from the environment or the defaults above."""
+    return {
+        "sweep_pending": _env_seconds("PLAUDIT_SWEEP_INTERVAL", SWEEP_INTERVAL_SECONDS),
+        "reconcile_boards": _env_seconds("PLAUDIT_RECONCILE_INTERVAL", RECONCILE_INTERVAL_SECONDS),
+        "close_periods": _env_seconds("PLAUDIT_CLOSE_INTERVAL", CLOSE_INTERVAL_SECONDS),
+    }
+
+
+# -- the work, with what it needs passed in ----------------------------------------------------------------
+def unpark_known(db: Database) -> int:
+    """Parked events whose employee the roster knows now go back to pending, on the employee's shard.
+
+    A roster import unparks its own employees, but an event parked by a batch that read the roster just
+    before the import committed stays parked until this runs. Refs are matched as scoring matches them
+    (an ``@`` makes it an email), so an event that scoring would park again is left alone.
+    """
+    parked = "SELECT employee_ref FROM \"event\" WHERE status = 'parked'"
+    by_id = db.query(
+        f'SELECT id, external_id, email FROM "employee" WHERE external_id IN ({parked})'
+    )
+    by_email = db.query(f'SELECT id, external_id, email FROM "employee" WHERE email IN ({parked})')
+    employees = {row[0]: row for row in by_id if "@" not in row[1]}
+    employees.update((row[0], row) for row in by_email)
+    if not employees:
+        return 0
+    with db.transaction():
+        return unpark_events(db, [(int(i), ext, email) for i, ext, email in employees.values()])
+
+
+def run_sweep(db: Database, connection: redis.Redis) -> dict[str, int]:
+    """Retry parked events of now-known employees, then queue every shard with pending events."""
+    unparked = unpark_known(db)
+    queued = sweep(db, connection)
+    if unparked or queued:
+        log.info("sweep: %d parked event(s) unparked, %d shard(s) queued", unparked, queued)
+    return {"unparked": unparked, "queued": queued}
+
+
+def _recent_periods(rules: CompiledRules, now: datetime) -> list[str]:
+    keys = rules.periods(now)
+    out: list[str] = []
+    for kind in PERIOD_KINDS:
+        key = keys.of(kind)
+        out.append(key)
+        if kind != "all":
+            out.append(previous_period(key, rules.timezone, rules.week_start))
+    return out
+
+
+def run_reconcile(
+    db: Database,
+    connection: redis.Redis,
+    rules: CompiledRules | None,
+    now: datetime | None = None,
+    board: str = BOARD_POINTS,
+) -> dict[str, Any]:
+    """Reconcile the boards of the periods of ``now`` and the one before each (late events land there)."""
+    if rules is None:
+        return {"periods": [], "fixes": 0}
+    periods = _recent_periods(rules, now or datetime.now(UTC))
+    fixes = RedisBoards(connection, ties=rules.ties).reconcile(db, periods, board)
+    log.log(
+        logging.WARNING if fixes else logging.INFO,
+        "reconcile: %d fix(es) on the boards of %s",
+        fixes,
+        ", ".join(periods),
+    )
+    return {"periods": periods, "fixes": fixes}
+
+
+def close_period(
+    db: Database,
+    connection: redis.Redis,
+    rules: CompiledRules,
+    period_key: str,
+    board: str = BOARD_POINTS,
+) -> bool:
+    """Close one ended period: a final reconcile of its board, then the mark. True if this call closed it.
+
+    Period-end work (awards, notifications) belongs here, between the reconcile and the mark, so a closer that
+    dies midway leaves the period open and the next run does it all again: such work must be idempotent in
+    the database. A lock per period keeps two closers from doing it at the same time.
+    """
+    lock = connection.lock(
+        f"{_CLOSING_KEY}{period_key}", timeout=_CLOSING_LOCK_SECONDS, blocking=False
+    )
+    if not lock.acquire():
+        return False
+    try:
+        if connection.sismember(CLOSED_PERIODS_KEY, period_key):
+            return False
+        fixes = RedisBoards(connection, ties=rules.ties).reconcile(db, [period_key], board)
+        connection.sadd(CLOSED_PERIODS_KEY, period_key)
+        log.info("closed period %s (%d board fix(es))", period_key, fixes)
+        return True
+    finally:
+        with suppress(LockError):
+            lock.release()
+
+
+def _periods_of(db: Database, board: str) -> list[str]:
+    # A loose index scan over standing_key (board, period, employee): one probe per distinct period instead
+    # of reading every standing row, on SQLite and PostgreSQL alike.
+    rows = db.query(
+        'WITH RECURSIVE p(period) AS (SELECT (SELECT period FROM "standing" WHERE board = ? '
+        'ORDER BY period LIMIT 1) UNION ALL SELECT (SELECT s.period FROM "standing" s '
+        "WHERE s.board = ? AND s.period > p.period ORDER BY s.period LIMIT 1) FROM p "
+        "WHERE p.period IS NOT NULL) SELECT period FROM p WHERE period IS NOT NULL",
+        (board, board),
+    )
+    return [r[0] for r in rows]
+
+
+def run_close(
+    db: Database,
+    connection: redis.Redis,
+    rules: CompiledRules | None,
+    now: datetime | None = None,
+    grace_seconds: int | None = None,
+    board: str = BOARD_POINTS,
+) -> dict[str, Any]:
+    """Close every period with standings that ended more than ``grace_seconds`` before ``now`` and is not
+    closed yet, oldest first; returns the keys closed by this run."""
+    if rules is None:
+        return {"closed": []}
+    now = now or datetime.now(UTC)
+    grace = timedelta(seconds=close_grace_seconds() if grace_seconds is None else grace_seconds)
+    closed = {
+        m.decode() if isinstance(m, bytes) else m for m in connection.smembers(CLOSED_PERIODS_KEY)
+    }
+    due: list[tuple[datetime, str]] = []
+    for key in _periods_of(db, board):
+        if key in closed or key == "all":
+            continue
+        try:
+            end = period_end(key, rules.timezone, rules.week_start)
+        except ValueError:
+            log.warning("close: standing period %r is not a period key; left open", key)
+            continue
+        if end is not None and end + grace <= now:
+            due.append((end, key))
+    done = [key for _, key in sorted(due) if close_period(db, connection, rules, key, board)]
+    if done:
+        log.info("close: %d period(s) closed: %s", len(done), ", ".join(done))
+    return {"closed": done}
+
+
+def run_once(
+    db: Database, connection: redis.Redis, book: RuleBook, now: datetime | None = None
+) -> dict[str, dict[str, Any]]:
+    """The three jobs one after the other, in this process (``plaudit cron --once``)."""
+    rules = book.current
+    return {
+        "sweep_pending": run_sweep(db, connection),
+        "reconcile_boards": run_reconcile(db, connection, rules, now),
+        "close_periods": run_close(db, connection, rules, now),
+    }
+
+
+# -- the RQ jobs ---------------------------------------------------------------------------------------------
+_clients: dict[str, redis.Redis] = {}
+
+
+def _context() -> tuple[Database, RuleBook, redis.Redis]:
+    """The worker's database and rulebook (kept between jobs) and the job's own Redis connection; outside a
+    job (a script), the Redis of ``REDIS_URL``."""
+    from rq import get_current_job
+
+    db, book = _WorkerState.get()
+    job = get_current_job()
+    if job is not None:
+        return db, book, job.connection
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        raise RuntimeError(
+            "REDIS_URL is not set: the periodic jobs work on the scaled setup's Redis"
+        )
+    if url not in _clients:
+        _clients[url] = redis.Redis.from_url(url)
+    return db, book, _clients[url]
+
+
+def _instant(now: str | None) -> datetime | None:
+    if now is None:
+        return None
+    at = datetime.fromisoformat(now)
+    if at.tzinfo is None:
+        raise ValueError(f"now must name its UTC offset, got {now!r}")
+    return at
+
+
+def sweep_pending() -> dict[str, int]:
+    """RQ job: retry parked events whose employee is known now, queue every shard with pending events."""
+    db, _, connection = _context()
+    return run_sweep(db, connection)
+
+
+def reconcile_boards(now: str | None = None) -> dict[str, Any]:
+    """RQ job: repair the Redis boards of the current and previous periods (``now``: an ISO instant)."""
+    db, book, connection = _context()
+    return run_reconcile(db, connection, book.current, _instant(now))
+
+
+def close_periods(now: str | None = None, grace_seconds: int | None = None) -> dict[str, Any]:
+    """RQ job: close the periods that ended more than the grace time ago (``now``: an ISO instant)."""
+    db, book, connection = _context()
+    return run_close(db, connection, book.current, _instant(now), grace_seconds)
+
+
+def register_jobs(scheduler: CronScheduler) -> list[CronJob]:
+    """Register the three jobs on the ``plaudit`` queue at their intervals (:func:`intervals`).
+
+    A job waits in the queue at most one interval (``ttl``): when workers are down, runs do not pile up, the
+    next one does the same work.
+    """
+    every = intervals()
+    return [
+        scheduler.register(
+            func,
+            QUEUE_NAME,
+            interval=every[func.__name__],
+            ttl=every[func.__name__],
+            result_ttl=max(every[func.__name__] * 2, 600),
+            failure_ttl=7 * 24 * 3600,
+        )
+        for func in (sweep_pending, reconcile_boards, close_periods)
+    ]

@@ -91,6 +91,12 @@ class ApiConfig:
         }
         values.update(overrides)
         if not values.get("jwt_secret") and not values.get("jwt_public_key"):
+            if values.get("redis_url"):
+                # Scaled: every API process must accept every other's tokens, so none may make its own secret.
+                raise ValueError(
+                    "PLAUDIT_JWT_SECRET (or PLAUDIT_JWT_PUBLIC_KEY): required when REDIS_URL is set, "
+                    "so that every API process accepts the same tokens"
+                )
             values["jwt_secret"] = embedded_jwt_secret(values.get("database_url"))  # type: ignore[arg-type]
         return cls(**values)  # type: ignore[arg-type]
 

@@ -35,6 +35,9 @@ __all__ = [
     "use_database",
 ]
 
+#: PostgreSQL advisory lock key held while migrating (an arbitrary constant of Plaudit's).
+_MIGRATION_LOCK = 0x504C_4D49
+
 # SQLite allows 32766 parameters per statement since 3.32; stay well under it and under PostgreSQL's 65535.
 MAX_PARAMS = 900
 
@@ -258,8 +261,16 @@ class Database:
 
         use_database(self.url)
         printed = io.StringIO()
-        with contextlib.redirect_stdout(printed):
-            result = asyncio.run(run_forwards(app_name="plaudit"))
+        # Several processes starting at once (API replicas, workers) migrate one after the other: the
+        # session lock on this connection is held while Piccolo migrates on its own connections.
+        if self.dialect == "postgres":
+            self.execute("SELECT pg_advisory_lock(?)", [_MIGRATION_LOCK])
+        try:
+            with contextlib.redirect_stdout(printed):
+                result = asyncio.run(run_forwards(app_name="plaudit"))
+        finally:
+            if self.dialect == "postgres":
+                self.execute("SELECT pg_advisory_unlock(?)", [_MIGRATION_LOCK])
         if not result.success:
             raise RuntimeError(f"migration failed: {result.message}\n{printed.getvalue()}")
         return printed.getvalue()

@@ -164,3 +164,14 @@ def test_serve_refuses_a_malformed_setting_by_name(run, monkeypatch: pytest.Monk
     result = run("serve")
     assert result.exit_code == 1
     assert "PLAUDIT_DB_CONNECTIONS: expected a whole number, got 'many'" in result.output
+
+
+def test_a_scaled_api_needs_a_shared_token_secret(run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    monkeypatch.delenv("PLAUDIT_JWT_SECRET", raising=False)
+    result = run("serve")
+    assert result.exit_code == 1
+    assert (
+        "PLAUDIT_JWT_SECRET (or PLAUDIT_JWT_PUBLIC_KEY): required when REDIS_URL is set"
+        in result.output
+    )

@@ -244,3 +244,20 @@ def test_inactive_employee_does_not_earn(db: Database, book) -> None:
 def test_timestamps_round_trip(db: Database) -> None:
     at = datetime(2026, 11, 3, 8, 0, 0, 123, tzinfo=UTC)
     assert db.read_ts(db.ts(at)) == at
+
+
+def test_processes_starting_together_migrate_one_after_the_other(postgres_url: str) -> None:
+    """API replicas and workers all migrate at start; on PostgreSQL they must not race each other."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from engine.database import DatabaseConfig, open_database
+
+    def start(_: int) -> int:
+        db = open_database(DatabaseConfig(url=postgres_url))
+        try:
+            return db.query('SELECT COUNT(*) FROM "employee"')[0][0]
+        finally:
+            db.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(start, range(4))) == [0, 0, 0, 0]

@@ -78,7 +78,12 @@ class Runtime:
             on_batch=self._scored,
         )
         self.intake_writer: IntakeWriter | None = None
-        self.redis = redis.Redis.from_url(config.redis_url) if config.redis_url else None
+        self.redis = (
+            redis.Redis.from_url(config.redis_url, socket_connect_timeout=0.5, socket_timeout=2.0)
+            if config.redis_url
+            else None
+        )
+        self._redis_down_until = 0.0
         # Scaled (REDIS_URL set): the boards the RQ workers write in Redis; embedded: this process's own.
         self.pages: BoardPages = (
             RedisPages(RedisBoards.from_url(config.redis_url, self.rules.ties), self.db)
@@ -134,11 +139,13 @@ class Runtime:
         shards = {o.shard for o in outcomes if o.shard is not None}
         if not shards:
             return
-        if self.redis is not None:
+        if self.redis is not None and time.monotonic() >= self._redis_down_until:
             try:
                 enqueue_shards(self.redis, shards)
             except redis.RedisError:
-                # The events are stored; a worker's sweep queues them once Redis is back.
+                # The events are stored; the sweep queues them once Redis is back. Until then, do not make
+                # every intake batch wait for a connect timeout.
+                self._redis_down_until = time.monotonic() + 5.0
                 log.warning(
                     "could not queue %d shard(s) for scoring; the next sweep will", len(shards)
                 )

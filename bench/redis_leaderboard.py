@@ -26,13 +26,15 @@ sys.path.insert(0, str(ROOT))
 from redis.utils import HIREDIS_AVAILABLE  # noqa: E402
 
 from engine.database import Database, DatabaseConfig, open_database  # noqa: E402
-from engine.redis_boards import RedisBoards  # noqa: E402
+from engine.redis_boards import PUBLIC, RedisBoards, team_view  # noqa: E402
 from engine.standings import StandingDeltas  # noqa: E402
 from tests.redis_server import RedisServer, find_redis_server  # noqa: E402
 
 __all__ = ["main"]
 
 BOARD, PERIOD = "points", "2026-W45"
+#: Employees are spread over this many teams; one in 20 is hidden from public boards.
+TEAMS = 200
 START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 
 
@@ -43,8 +45,18 @@ def standings_db(employees: int, rng: random.Random) -> Database:
     now = db.ts(START)
     db.executemany(
         'INSERT INTO "employee" (id, external_id, name, team, department, locale, pilot_group, '
-        "visibility, active, created_at) VALUES (?, ?, ?, '', '', '', 0, 'public', 1, ?)",
-        [(e, f"e{e}", f"Employee {e}", now) for e in range(1, employees + 1)],
+        "visibility, active, created_at) VALUES (?, ?, ?, ?, '', '', 0, ?, 1, ?)",
+        [
+            (
+                e,
+                f"e{e}",
+                f"Employee {e}",
+                f"T{e % TEAMS}",
+                "hidden" if e % 20 == 0 else "public",
+                now,
+            )
+            for e in range(1, employees + 1)
+        ],
     )
     db.executemany(
         'INSERT INTO "standing" (board, period, employee, score, reached_at) VALUES (?, ?, ?, ?, ?)',
@@ -136,6 +148,24 @@ def main() -> None:
             samples.append(clock() - t0)
         p50, p99 = percentiles_ms(samples)
         print(f"redis page top10+rank+around, {k}: p50 {p50:.3f} ms, p99 {p99:.3f} ms")
+        samples = []
+        for e in readers:
+            t0 = clock()
+            boards.view_page(BOARD, PERIOD, e, 10, view=PUBLIC)
+            samples.append(clock() - t0)
+        p50, p99 = percentiles_ms(samples)
+        print(
+            f"redis public view (the API's company page), {k}: p50 {p50:.3f} ms, p99 {p99:.3f} ms"
+        )
+        samples = []
+        for e in readers[:2000]:
+            t0 = clock()
+            boards.members(BOARD, PERIOD, team_view(f"T{e % TEAMS}"))
+            samples.append(clock() - t0)
+        p50, p99 = percentiles_ms(samples)
+        print(
+            f"redis team view read whole ({n // TEAMS} members), {k}: p50 {p50:.3f} ms, p99 {p99:.3f} ms"
+        )
         boards.client.close()
     db.close()
 

@@ -452,16 +452,18 @@ class RedisBoards:
             self._rows(window, start, window_rank),
         )
 
-    def members(self, board: str, period: str, view: str) -> list[tuple[int, int, datetime]] | None:
-        """Every member of a (small) view as ``(employee, points, reached_at)``, or None when the board is
-        absent from Redis (ask SQL). One round trip."""
+    def members(self, board: str, period: str, view: str) -> list[tuple[int, int, int]] | None:
+        """Every member of a (small) view as ``(employee, points, order)``, ``order`` sorting like reached_at
+        (earlier first; :meth:`decode_reached` gives the time), or None when the board is absent from Redis
+        (ask SQL). One round trip."""
         pipe = self.client.pipeline(transaction=False)
         pipe.exists(self.key(board, period))
         pipe.zrange(self.key(board, period, view), 0, -1, withscores=True)
         present, members = pipe.execute()
         if not present:
             return None
-        return [(int(m), self.decode(s), self.decode_reached(s)) for m, s in members]
+        span = _TIME_SPAN
+        return [(int(m), (score := int(s)) // span, -(score % span)) for m, s in members]
 
     def _rows(self, flat: Sequence[Any], start: int | None, first_rank: int | None) -> list[Row]:
         """``[member, score, member, score, …]`` from position ``start`` as ranked rows."""

@@ -21,6 +21,8 @@ from rules.periods import PeriodKeyCache, PeriodKeys
 from rules.results import Award, CheckResult, RuleExplanation
 from rules.sources import MappedEvent, SourceMapper, SourceSpec
 from rules.spec import (
+    AwardSpec,
+    BadgeSpec,
     CampaignSpec,
     CapSpec,
     FixedPoints,
@@ -340,6 +342,8 @@ class CompiledRules:
         self.team_boards: bool = program.leaderboards.team_boards
         self.shoutouts: ShoutoutSpec | None = program.shoutouts  # None: shoutouts are off
         self.sources: dict[str, SourceSpec] = program.sources
+        self.badges: tuple[BadgeSpec, ...] = program.badges  # empty: no badges
+        self.awards: tuple[AwardSpec, ...] = program.awards  # empty: no awards
         self._mapper = SourceMapper(program.sources, program.event_types, self.validate_event)
 
     def _dispatchers(

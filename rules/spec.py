@@ -2,8 +2,9 @@
 
 The walker never stops at the first problem: each section is checked as far as it can be and every
 issue is reported at the node it concerns (the key for unknown keys, the value for bad values).
-Sections are listed in ``_SECTIONS`` in dependency order; adding one (badges, awards, ...) is a
-new entry there plus a ``_section_<name>`` method.
+Sections are listed in ``_SECTIONS`` in dependency order; adding one is a new entry there plus a
+``_section_<name>`` method. `badges:` and `awards:` are walked in ``rules._badge_sections``
+(mixed into the walker), which also defines their structs; they are re-exported here.
 """
 
 from __future__ import annotations
@@ -18,6 +19,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
+from rules._badge_sections import (
+    AWARD_METRICS,
+    AWARD_PERIODS,
+    AWARD_SCOPES,
+    AWARD_TIE_BREAKERS,
+    BADGE_ICONS,
+    BADGE_KINDS,
+    BADGE_SHAPES,
+    BADGE_WINDOWS,
+    AwardSpec,
+    BadgeCriteria,
+    BadgeSections,
+    BadgeSpec,
+    BadgeTier,
+)
 from rules._fields import (
     FIELD_TYPES,
     EventTypeSpec,
@@ -43,9 +59,21 @@ from rules.sources import (
 
 __all__ = [
     "ALLOWANCE_PERIODS",
+    "AWARD_METRICS",
+    "AWARD_PERIODS",
+    "AWARD_SCOPES",
+    "AWARD_TIE_BREAKERS",
+    "BADGE_ICONS",
+    "BADGE_KINDS",
+    "BADGE_SHAPES",
+    "BADGE_WINDOWS",
     "CAP_PERIODS",
     "ONCE_PERIODS",
     "TIE_POLICIES",
+    "AwardSpec",
+    "BadgeCriteria",
+    "BadgeSpec",
+    "BadgeTier",
     "CampaignSpec",
     "CapSpec",
     "EventTypeSpec",
@@ -216,6 +244,8 @@ class ProgramSpec(msgspec.Struct, frozen=True):
     leaderboards: LeaderboardSpec = LeaderboardSpec()
     shoutouts: ShoutoutSpec | None = None  # None: shoutouts are off
     sources: dict[str, SourceSpec] = msgspec.field(default_factory=dict)
+    badges: tuple[BadgeSpec, ...] = ()
+    awards: tuple[AwardSpec, ...] = ()
 
 
 # name -> required; walked in this order because later sections refer to earlier ones.
@@ -228,6 +258,8 @@ _SECTIONS: Final = {
     "leaderboards": False,
     "shoutouts": False,
     "sources": False,
+    "badges": False,  # after rules: a badge may name any event type
+    "awards": False,  # after rules and badges: an award names both
     "tests": False,
 }
 
@@ -290,8 +322,11 @@ def _what(value: Any) -> str:
     return describe_value(value)
 
 
-class _Walker:
-    """Checks one YAML tree against the schema; every method reports and returns None on error."""
+class _Walker(BadgeSections):
+    """Checks one YAML tree against the schema; every method reports and returns None on error.
+
+    The `badges:` and `awards:` sections are walked by the methods of ``BadgeSections``.
+    """
 
     def __init__(self, issues: Issues) -> None:
         self.issues = issues
@@ -305,6 +340,9 @@ class _Walker:
         self.leaderboards = LeaderboardSpec()
         self.shoutouts: ShoutoutSpec | None = None
         self.sources: dict[str, SourceSpec] = {}
+        self.badges: list[BadgeSpec] = []
+        self.badge_ids_seen: set[str] = set()  # ids of badges, valid or not (for references)
+        self.awards: list[AwardSpec] = []
         self.program: dict[str, Any] | None = None
         self.rule_ids_seen: set[str] = set()  # ids of rules, valid or not (for references)
 
@@ -1376,6 +1414,8 @@ def build_program(root: YNode, issues: Issues) -> ProgramSpec | None:
         leaderboards=walker.leaderboards,
         shoutouts=walker.shoutouts,
         sources=walker.sources,
+        badges=tuple(walker.badges),
+        awards=tuple(walker.awards),
         rule_versions={
             r.id: _rule_version(r, walker.caps, walker.campaigns) for r in walker.rules.values()
         },

@@ -1,0 +1,272 @@
+"""Which badges an event earns, decided with the same per-employee counters as caps and once-keys.
+
+Why counters: the engine already loads an employee's counters before a batch and writes them back in the same
+transaction as the ledger, and a replay rebuilds them from the events in order. Keeping badge progress there
+makes badges transactional with the points that earned them and stable under replay, for free.
+
+Counter keys (the engine appends ``|<employee id>``), all starting ``badge:<id>:``:
+
+* ``n:<window>``: matching events (count) or points (threshold) in a window: a period key (``2026-11``,
+  ``2026-W45``), ``ever`` for lifetime, or a local date for rolling windows (one key per day, summed);
+* ``last`` / ``run`` / ``start``: a streak's last active day (or week) ordinal, its length, and where it began;
+* ``got:<tier>:<window>``: 1 once a tier was earned in a window (``ever`` when the badge is earned once).
+
+Rank badges are not earned by events: they are given when a period closes (see ``engine.awards``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from rules import CompiledRules
+from rules.conditions import evaluate
+from rules.spec import BadgeSpec, BadgeTier
+
+__all__ = ["BadgeRules", "Earned", "Progress", "badge_rules"]
+
+_EVER = "ever"
+_RUN = "run"  # the got-marker window of a streak earned again per run (reset when a run starts)
+_PERIODIC = ("day", "week", "month", "quarter")
+
+
+@dataclass(frozen=True, slots=True)
+class Earned:
+    """A badge tier earned by one event."""
+
+    badge: BadgeSpec
+    tier: BadgeTier
+    #: The window it was earned in (a period key, a streak's first day, or ``ever``).
+    window: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.badge.name} ({self.tier.name})" if self.tier.name else self.badge.name
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """How far an employee is toward a badge's next tier, now."""
+
+    badge: BadgeSpec
+    #: The next tier to earn, or None when every tier is earned (in this window).
+    next_tier: BadgeTier | None
+    current: int
+    #: The tiers already earned in the current window (or ever).
+    earned: tuple[str, ...]
+
+
+class BadgeRules:
+    """The badges of one ruleset, ready to evaluate events against an employee's counters."""
+
+    def __init__(self, rules: CompiledRules) -> None:
+        self.rules = rules
+        self.badges: tuple[BadgeSpec, ...] = tuple(rules.badges)
+        by_event: dict[str, list[BadgeSpec]] = {}
+        self._threshold: list[BadgeSpec] = []
+        for badge in self.badges:
+            kind = badge.criteria.kind
+            if kind in ("first", "count", "streak") and badge.criteria.event:
+                by_event.setdefault(badge.criteria.event, []).append(badge)
+            elif kind == "threshold":
+                self._threshold.append(badge)
+        self._by_event = {k: tuple(v) for k, v in by_event.items()}
+
+    def __bool__(self) -> bool:
+        return bool(self.badges)
+
+    # -- which counters ------------------------------------------------------------------------------------
+    def counter_keys(self, event_type: str, occurred_at: datetime) -> list[str]:
+        """Every counter key :meth:`evaluate` may read or write for an event (without the employee)."""
+        keys: list[str] = []
+        for badge in (*self._by_event.get(event_type, ()), *self._threshold):
+            keys.extend(self._keys(badge, occurred_at))
+        return keys
+
+    def progress_keys(self, now: datetime) -> list[str]:
+        """The counter keys :meth:`progress` reads for ``now``."""
+        return [key for badge in self.badges for key in self._keys(badge, now)]
+
+    def _keys(self, badge: BadgeSpec, at: datetime) -> list[str]:
+        prefix = f"badge:{badge.id}:"
+        criteria = badge.criteria
+        windows = self._windows(badge, at)
+        keys = [
+            f"{prefix}got:{tier.name}:{w}"
+            for tier in badge.tiers
+            for w in {windows[0], _EVER, _RUN}
+        ]
+        if criteria.kind == "streak":
+            keys += [f"{prefix}last", f"{prefix}run", f"{prefix}start"]
+        elif criteria.kind in ("count", "threshold"):
+            keys += [f"{prefix}n:{w}" for w in windows]
+        return keys
+
+    def _windows(self, badge: BadgeSpec, at: datetime) -> list[str]:
+        """The window key(s) an instant counts in: rolling windows are one key per local day."""
+        window = badge.criteria.window
+        if badge.criteria.kind in ("count", "threshold"):
+            if window in _PERIODIC:
+                return [self.rules.periods(at).of(window)]
+            if window == "rolling":
+                today = at.astimezone(self.rules.timezone).date()
+                return [
+                    (today - timedelta(days=i)).isoformat()
+                    for i in range(badge.criteria.rolling_days)
+                ]
+        return [_EVER]
+
+    # -- evaluation ---------------------------------------------------------------------------------------
+    def evaluate(
+        self,
+        event_type: str,
+        attributes: dict[str, Any],
+        occurred_at: datetime,
+        points: int,
+        state: dict[str, float],
+    ) -> list[Earned]:
+        """Badge tiers this event earns; updates ``state`` (the employee's counters) in place.
+
+        ``points`` are what the event's rules awarded (threshold badges add them up; badge bonuses do not
+        count, so a bonus cannot earn another badge).
+        """
+        earned: list[Earned] = []
+        local_day = occurred_at.astimezone(self.rules.timezone).date()
+        for badge in self._by_event.get(event_type, ()):
+            if not _available(badge, local_day):
+                continue
+            when = badge.criteria.when
+            if when is not None and not evaluate(when, attributes):
+                continue
+            kind = badge.criteria.kind
+            if kind == "first":
+                self._reach(badge, 1, _EVER, state, earned)
+            elif kind == "count":
+                self._tally(badge, occurred_at, 1, state, earned)
+            else:
+                self._streak(badge, local_day, state, earned)
+        if points:
+            for badge in self._threshold:
+                if _available(badge, local_day):
+                    self._tally(badge, occurred_at, points, state, earned)
+        return earned
+
+    def _tally(
+        self,
+        badge: BadgeSpec,
+        at: datetime,
+        amount: int,
+        state: dict[str, float],
+        earned: list[Earned],
+    ) -> None:
+        """Add to the window's tally, then earn what the window's total (rolling: its days') reaches."""
+        windows = self._windows(badge, at)
+        prefix = f"badge:{badge.id}:n:"
+        key = prefix + windows[0]
+        state[key] = state.get(key, 0) + amount
+        total = int(sum(state.get(prefix + w, 0) for w in windows))
+        periodic = badge.again and badge.criteria.window in _PERIODIC
+        self._reach(badge, total, windows[0] if periodic else _EVER, state, earned)
+
+    def _reach(
+        self,
+        badge: BadgeSpec,
+        value: int,
+        window: str,
+        state: dict[str, float],
+        earned: list[Earned],
+        marker: str | None = None,
+    ) -> None:
+        """Earn every tier whose goal ``value`` reaches and that is not earned yet in ``window`` (remembered
+        under ``marker`` when the window's name is not known before the event: a streak's run)."""
+        for tier in badge.tiers:
+            if value < tier.goal:
+                break
+            got = f"badge:{badge.id}:got:{tier.name}:{marker or window}"
+            if not state.get(got):
+                state[got] = 1
+                earned.append(Earned(badge, tier, window))
+
+    def _streak(
+        self, badge: BadgeSpec, day: date, state: dict[str, float], earned: list[Earned]
+    ) -> None:
+        prefix = f"badge:{badge.id}:"
+        # Days and weeks as ordinals of their first day (a week starts as the program's weeks do).
+        step = 1 if badge.criteria.unit == "day" else 7
+        now = day.toordinal() if step == 1 else self._week_start(day).toordinal()
+        last = int(state.get(prefix + "last", 0))
+        if last and now <= last:
+            return  # the same day (or week) again, or a late event from before the run's last one
+        run = int(state.get(prefix + "run", 0))
+        if last and (now - last) // step <= 1 + badge.criteria.grace:
+            run += 1
+        else:
+            run = 1
+            state[prefix + "start"] = now
+            if badge.again:  # a new run may earn every tier again
+                for tier in badge.tiers:
+                    state[f"{prefix}got:{tier.name}:{_RUN}"] = 0
+        state[prefix + "last"] = now
+        state[prefix + "run"] = run
+        start = int(state.get(prefix + "start", now))
+        window = _streak_window(badge, start)
+        self._reach(badge, run, window, state, earned, _RUN if badge.again else None)
+
+    def _week_start(self, day: date) -> date:
+        back = day.weekday() if self.rules.week_start == "monday" else (day.weekday() + 1) % 7
+        return day - timedelta(days=back)
+
+    # -- progress -----------------------------------------------------------------------------------------
+    def progress(self, state: dict[str, float], now: datetime) -> list[Progress]:
+        """Each event-earned badge's standing for ``now`` (``state``: the counters of :meth:`progress_keys`)."""
+        out: list[Progress] = []
+        for badge in self.badges:
+            kind = badge.criteria.kind
+            if kind == "rank":
+                continue
+            windows = self._windows(badge, now)
+            prefix = f"badge:{badge.id}:"
+            if kind == "first":
+                current = 1 if state.get(f"{prefix}got::{_EVER}") else 0
+                window = _EVER
+            elif kind == "streak":
+                current = int(state.get(prefix + "run", 0))
+                window = _RUN if badge.again else _EVER
+                # A run whose gap to today is already too long is over, even before the next event says so.
+                step = 1 if badge.criteria.unit == "day" else 7
+                today = now.astimezone(self.rules.timezone).date()
+                day = today.toordinal() if step == 1 else self._week_start(today).toordinal()
+                last = int(state.get(prefix + "last", 0))
+                if last and (day - last) // step > 1 + badge.criteria.grace:
+                    current = 0
+            else:
+                current = int(sum(state.get(f"{prefix}n:{w}", 0) for w in windows))
+                periodic = badge.again and badge.criteria.window in _PERIODIC
+                window = windows[0] if periodic else _EVER
+            earned = tuple(
+                t.name for t in badge.tiers if state.get(f"{prefix}got:{t.name}:{window}")
+            )
+            pending = [t for t in badge.tiers if t.name not in earned]
+            out.append(Progress(badge, pending[0] if pending else None, current, earned))
+        return out
+
+
+def _available(badge: BadgeSpec, day: date) -> bool:
+    if badge.available_from is not None and day < badge.available_from:
+        return False
+    return badge.available_until is None or day <= badge.available_until
+
+
+def _streak_window(badge: BadgeSpec, start: int) -> str:
+    """A streak earned again per run counts in the run's first day; otherwise once ever."""
+    if not badge.again or not start:
+        return _EVER
+    return date.fromordinal(start).isoformat()
+
+
+@lru_cache(maxsize=32)
+def badge_rules(rules: CompiledRules) -> BadgeRules:
+    """The badges of a ruleset, built once per compiled ruleset (a process holds a handful)."""
+    return BadgeRules(rules)

@@ -20,6 +20,7 @@ from litestar.response import Response
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import PrincipalMiddleware
+from api.badges import BadgeController, OpenBadgesController
 from api.config import ApiConfig
 from api.employees import EmployeeController
 from api.events import EventsController
@@ -34,7 +35,8 @@ from api.webhooks import WebhookController
 __all__ = ["create_app"]
 
 #: Paths outside authentication: signed webhooks, probes and the API description.
-PUBLIC_PATHS = ["^/webhooks/", "^/health", "^/metrics", "^/schema"]
+# Open Badges documents are verified by whoever an employee shows a badge to: public by design.
+PUBLIC_PATHS = ["^/webhooks/", "^/health", "^/metrics", "^/schema", "^/ob/"]
 
 
 def server_timing(app: ASGIApp) -> ASGIApp:
@@ -87,6 +89,8 @@ def create_app(config: ApiConfig | None = None) -> Litestar:
             ShoutoutController,
             AdjustmentController,
             ApiKeyController,
+            BadgeController,
+            OpenBadgesController,
             HealthController,
         ],
         state=State({"runtime": runtime}),

@@ -63,6 +63,11 @@ class ApiConfig:
     #: API keeps one, so this caps both. Add two per process (intake writer, embedded worker) when sizing
     #: PostgreSQL's max_connections for N API processes.
     db_connections: int = 16
+    #: Where this API is reached from outside (``PLAUDIT_PUBLIC_URL``): Open Badges documents name their own
+    #: URLs under it, so it must be the address badge verifiers can fetch.
+    public_url: str = "http://localhost:8000"
+    #: The badge issuer's contact address (``PLAUDIT_ISSUER_EMAIL``; Open Badges requires one).
+    issuer_email: str = "badges@example.com"
 
     def secrets_for(self, source: str) -> list[str]:
         """The source's signing secrets (several at once while rotating); from the config or the environment."""
@@ -85,6 +90,8 @@ class ApiConfig:
             "jwt_audience": env.get("PLAUDIT_JWT_AUDIENCE"),
             "rate_limit_per_second": _int_env("PLAUDIT_RATE_LIMIT", 50, minimum=0),
             "db_connections": _int_env("PLAUDIT_DB_CONNECTIONS", 16, minimum=1),
+            "public_url": env.get("PLAUDIT_PUBLIC_URL", "http://localhost:8000").rstrip("/"),
+            "issuer_email": env.get("PLAUDIT_ISSUER_EMAIL", "badges@example.com"),
             # off: this process only serves; separate workers score (see `plaudit worker`).
             "run_worker": env.get("PLAUDIT_WORKER", "on").lower()
             not in ("off", "0", "false", "no"),

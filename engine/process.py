@@ -12,6 +12,8 @@ events back to pending when the roster changes.
 
 from __future__ import annotations
 
+import secrets
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -20,6 +22,7 @@ from typing import Any
 
 import msgspec
 
+from badges.earning import badge_rules
 from engine.database import Database
 from engine.defaults import BATCH_SIZE
 from engine.employees import resolve_employees
@@ -41,6 +44,8 @@ class ProcessResult:
     skipped: int = 0
     entries: int = 0
     points: int = 0
+    #: Badge tiers earned.
+    badges: int = 0
     #: The batch's standings changes, once committed: in-memory and Redis boards apply them.
     deltas: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -63,6 +68,20 @@ _LEDGER_COLUMNS = (
     "occurred_at",
     "created_at",
 )
+
+
+_BADGE_COLUMNS = (
+    "employee",
+    "badge",
+    "tier",
+    "earned_in",
+    "event",
+    "occurred_at",
+    "ruleset_version",
+    "public_id",
+    "salt",
+)
+_BADGE_CONFLICT = "ON CONFLICT (employee, badge, tier, earned_in) DO NOTHING"
 
 
 def process_batch(
@@ -131,6 +150,8 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
         )
         suffix = f"|{member.id}"
         keys = rules.counter_keys(etype, attrs, occurred)
+        if rules.badges:
+            keys += badge_rules(rules).counter_keys(etype, occurred)
         # The employee goes last: keys of one cap and day sort together, so a batch dirties few index pages.
         wanted.update(k + suffix for k in keys)
         prepared.append((event_id, etype, member, occurred, occurred_raw, attrs, rules))
@@ -149,31 +170,57 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
     ledger_rows: list[tuple[Any, ...]] = []
     standings = StandingDeltas()
     encode = msgspec.json.encode
+    badge_rows: list[tuple[Any, ...]] = []
     for event_id, etype, member, occurred, occurred_db, attrs, rules in prepared:
         state = counters.setdefault(member.id, {})
         awards = rules.score(etype, attrs, occurred, state)
+        lines = [
+            (award.points, "rule", award.rule_id, award.rule_version, award.reasons)
+            for award in awards
+            if award.points
+        ]
+        if rules.badges:
+            points = sum(line[0] for line in lines)
+            for got in badge_rules(rules).evaluate(etype, attrs, occurred, points, state):
+                badge, tier = got.badge, got.tier
+                badge_rows.append(
+                    (
+                        member.id,
+                        badge.id,
+                        tier.name,
+                        got.window,
+                        event_id,
+                        occurred_db,
+                        rules.version,
+                        uuid.uuid4().hex,
+                        secrets.token_hex(16),
+                    )
+                )
+                if tier.bonus:
+                    rule_id = f"badge:{badge.id}:{tier.name}" if tier.name else f"badge:{badge.id}"
+                    why = [f"Badge earned: {got.label}: +{tier.bonus}"]
+                    lines.append((tier.bonus, "badge", rule_id, None, why))
+                result.badges += 1
         period_keys: tuple[str, ...] | None = None
-        for award in awards:
-            if not award.points:
-                continue
+        for points, kind, rule_id, rule_version, reasons in lines:
             if period_keys is None:
                 period_keys = tuple(rules.periods(occurred))
             ledger_rows.append(
                 (
                     member.id,
-                    award.points,
-                    "rule",
+                    points,
+                    kind,
                     event_id,
-                    award.rule_id,
-                    award.rule_version,
+                    rule_id,
+                    rule_version,
                     rules.version,
-                    encode(award.reasons).decode(),
+                    encode(reasons).decode(),
                     occurred_db,
                     now,
                 )
             )
-            standings.add(member.id, period_keys, award.points, occurred_db)
-            result.points += award.points
+            standings.add(member.id, period_keys, points, occurred_db)
+            result.points += points
         statuses[("done", None, rules.version)].append(event_id)
         result.scored += 1
     result.entries = len(ledger_rows)
@@ -181,6 +228,8 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
     db.insert_rows("ledger_entry", _LEDGER_COLUMNS, ledger_rows)
     standings.write(db)
     result.deltas = standings.deltas
+    # Earned before (a replay, a retried batch): the existing row, and its public id, stay.
+    db.insert_rows("badge_award", _BADGE_COLUMNS, badge_rows, _BADGE_CONFLICT)
     changed = sorted(
         (f"{key}|{emp}", float(value))
         for emp, state in counters.items()

@@ -1,4 +1,4 @@
-"""Replay: rebuild everything derived from the events (rule ledger entries, standings, counters).
+"""Replay: rebuild everything derived from the events (rule and badge ledger entries, standings, counters).
 
 HR adjustments are ledger entries of their own, not derived from events: they are kept and counted again.
 Events are scored again in ``occurred_at`` order by the rulesets in effect when they occurred, so a replay gives
@@ -27,7 +27,9 @@ def replay(
 ) -> ProcessResult:
     book = book if book is not None else load_rulebook(db)
     with db.transaction():
-        db.execute('DELETE FROM "ledger_entry" WHERE kind = ?', ["rule"])
+        # Derived from events: rule points and badge bonuses. Badge awards themselves are kept (their public ids
+        # are Open Badges URLs someone may have shared); earning one again is a no-op.
+        db.execute('DELETE FROM "ledger_entry" WHERE kind IN (?, ?)', ["rule", "badge"])
         db.execute('DELETE FROM "standing"')
         db.execute('DELETE FROM "counter"')
         db.execute(

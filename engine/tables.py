@@ -23,6 +23,7 @@ from piccolo.table import Table
 __all__ = [
     "ALL_TABLES",
     "ApiKey",
+    "BadgeAward",
     "Counter",
     "Employee",
     "Event",
@@ -155,6 +156,30 @@ class ShoutoutRecipient(Table):
     employee = ForeignKey(references=Employee, on_delete=OnDelete.restrict)
 
 
+class BadgeAward(Table):
+    """A badge tier an employee earned.
+
+    Unique per (employee, badge, tier, earned_in), so re-earning it (a replay, a retried batch) changes nothing and
+    its public id (the Open Badges assertion's URL) stays the same. ``salt`` hashes the recipient's email in
+    the assertion.
+    """
+
+    employee = ForeignKey(references=Employee, on_delete=OnDelete.restrict)
+    badge = Varchar(length=64)
+    tier = Varchar(length=32, default="")
+    #: The window it was earned in: a period key, a streak's first day, or ``ever``.
+    earned_in = Varchar(length=32, default="ever")
+    #: The event that earned it (None for rank badges, given when a period closes).
+    event = ForeignKey(references=Event, null=True, default=None, on_delete=OnDelete.restrict)
+    occurred_at = Timestamptz()
+    ruleset_version = Varchar(length=64, default="")
+    public_id = Varchar(length=36, unique=True)
+    salt = Varchar(length=32)
+    revoked = Boolean(default=False)
+    revocation_reason = Text(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     Employee,
     Event,
@@ -165,4 +190,5 @@ ALL_TABLES: tuple[type[Table], ...] = (
     ApiKey,
     Shoutout,
     ShoutoutRecipient,
+    BadgeAward,
 )

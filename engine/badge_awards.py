@@ -1,0 +1,102 @@
+"""An employee's badges: what they earned (``badge_award`` rows) and how far they are toward the next tier.
+
+Earning happens in :mod:`engine.process`, in the scoring transaction; this module only reads. Progress comes
+from the same counters the engine keeps, read for "now" (the current month's tally, the streak's run, …), so
+it is exact and costs one indexed query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from badges.earning import Progress, badge_rules
+from engine.database import Database
+from rules import CompiledRules
+
+__all__ = [
+    "AwardRecord",
+    "EarnedBadge",
+    "badge_progress",
+    "earned_badges",
+    "find_award",
+    "revoke_award",
+]
+
+
+@dataclass(frozen=True)
+class EarnedBadge:
+    badge: str
+    tier: str
+    #: A period key, a streak's first day, or ``ever``.
+    earned_in: str
+    earned_at: datetime
+    #: The Open Badges assertion id (``/ob/assertions/{public_id}``).
+    public_id: str
+    revoked: bool
+
+
+def earned_badges(db: Database, employee_id: int) -> list[EarnedBadge]:
+    """Every badge tier the employee earned, newest first."""
+    rows = db.query(
+        'SELECT badge, tier, earned_in, occurred_at, public_id, revoked FROM "badge_award" '
+        "WHERE employee = ? ORDER BY occurred_at DESC, id DESC",
+        (employee_id,),
+    )
+    return [
+        EarnedBadge(badge, tier, earned_in, db.read_ts(at), public_id, bool(revoked))
+        for badge, tier, earned_in, at, public_id, revoked in rows
+    ]
+
+
+def badge_progress(
+    db: Database, rules: CompiledRules, employee_id: int, now: datetime | None = None
+) -> list[Progress]:
+    """Each event-earned badge's progress toward its next tier, as of ``now``."""
+    if not rules.badges:
+        return []
+    book = badge_rules(rules)
+    now = now or datetime.now(UTC)
+    suffix = f"|{employee_id}"
+    keys = [key + suffix for key in dict.fromkeys(book.progress_keys(now))]
+    state = {
+        key.removesuffix(suffix): value
+        for key, value in db.query_in('SELECT key, value FROM "counter" WHERE key IN ({in})', keys)
+    }
+    return book.progress(state, now)
+
+
+@dataclass(frozen=True)
+class AwardRecord:
+    """One badge award as Open Badges publishes it: with the recipient's email and the hashing salt."""
+
+    public_id: str
+    badge: str
+    tier: str
+    earned_at: datetime
+    email: str | None
+    salt: str
+    revoked: bool
+    revocation_reason: str | None
+
+
+def find_award(db: Database, public_id: str) -> AwardRecord | None:
+    rows = db.query(
+        "SELECT b.public_id, b.badge, b.tier, b.occurred_at, e.email, b.salt, b.revoked, b.revocation_reason "
+        'FROM "badge_award" b JOIN "employee" e ON e.id = b.employee WHERE b.public_id = ?',
+        (public_id,),
+    )
+    if not rows:
+        return None
+    pid, badge, tier, at, email, salt, revoked, reason = rows[0]
+    return AwardRecord(pid, badge, tier, db.read_ts(at), email, salt, bool(revoked), reason)
+
+
+def revoke_award(db: Database, public_id: str, reason: str) -> bool:
+    """Revoke an award (its Open Badges assertion then answers 410); False when there is none."""
+    with db.transaction():
+        changed = db.execute(
+            'UPDATE "badge_award" SET revoked = ?, revocation_reason = ? WHERE public_id = ?',
+            (True, reason, public_id),
+        )
+        return bool(changed.rowcount)

@@ -1,0 +1,124 @@
+"""Badges earned by the engine: in the scoring transaction, with their bonus points, stable under replay."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from engine.badge_awards import badge_progress, earned_badges
+from engine.database import Database
+from engine.intake import accept_events
+from engine.process import process_pending
+from engine.replay import replay
+from engine.roster import import_roster
+from engine.rulebook import load_rulebook, publish
+from tests.rules.rules_support import BASE
+
+PROGRAM = (
+    BASE
+    + """
+rules:
+  - id: share
+    event: share
+    points: 10
+badges:
+  - id: first-share
+    name: First share
+    criteria: {kind: first, event: share}
+    bonus: 5
+  - id: sharer
+    name: Sharer
+    criteria: {kind: count, event: share, window: month}
+    tiers: {bronze: 2, silver: 3}
+    bonus: {bronze: 1, silver: 2}
+    again: true
+"""
+)
+
+
+def share(eid: str, employee: str, at: str) -> dict:
+    return {
+        "source": "tool",
+        "id": eid,
+        "type": "share",
+        "employee": employee,
+        "occurred_at": at,
+        "attributes": {"content_id": eid, "content_kind": "curated"},
+    }
+
+
+def prepared(db: Database) -> None:
+    from rules import load_rules_text
+
+    publish(db, load_rules_text(PROGRAM, run_tests=False))
+    import_roster(
+        db,
+        "external_id,email,name,team\nE1,e1@example.com,Anna,Sales\nE2,e2@example.com,Bo,Sales\n",
+    )
+
+
+def facts(db: Database) -> tuple[list, list, list]:
+    awards = db.query(
+        'SELECT e.external_id, b.badge, b.tier, b.earned_in, v.external_id, b.public_id FROM "badge_award" b '
+        'JOIN "employee" e ON e.id = b.employee JOIN "event" v ON v.id = b.event ORDER BY 1, 2, 3, 4'
+    )
+    bonuses = db.query(
+        'SELECT e.external_id, l.rule_id, l.points, l.reasons FROM "ledger_entry" l '
+        "JOIN \"employee\" e ON e.id = l.employee WHERE l.kind = 'badge' ORDER BY 1, 2"
+    )
+    standings = db.query(
+        'SELECT e.external_id, s.period, s.score FROM "standing" s JOIN "employee" e ON e.id = s.employee '
+        "ORDER BY 1, 2"
+    )
+    return awards, bonuses, standings
+
+
+def test_badges_are_earned_with_their_bonus_and_survive_replay_unchanged(db: Database) -> None:
+    prepared(db)
+    book = load_rulebook(db)
+    events = [
+        share("a", "E1", "2026-11-02T10:00:00+01:00"),
+        share("b", "E1", "2026-11-03T10:00:00+01:00"),
+        share("c", "E1", "2026-11-04T10:00:00+01:00"),
+        share("d", "E2", "2026-11-04T11:00:00+01:00"),
+        share("e", "E1", "2026-12-01T10:00:00+01:00"),
+        share("f", "E1", "2026-12-02T10:00:00+01:00"),
+    ]
+    accept_events(db, events, book.current)
+    result = process_pending(db, book)
+    assert result.badges == 5
+    awards, bonuses, standings = facts(db)
+    assert [a[:5] for a in awards] == [
+        ("E1", "first-share", "", "ever", "a"),
+        ("E1", "sharer", "bronze", "2026-11", "b"),
+        ("E1", "sharer", "bronze", "2026-12", "f"),
+        ("E1", "sharer", "silver", "2026-11", "c"),
+        ("E2", "first-share", "", "ever", "d"),
+    ]
+    assert ("E1", "badge:first-share", 5) in [b[:3] for b in bonuses]
+    assert sum(b[2] for b in bonuses if b[0] == "E1") == 5 + 1 + 2 + 1
+    # Points of November for E1: three shares and three badge bonuses.
+    assert ("E1", "2026-11", 30 + 5 + 1 + 2) in standings
+    # Sending the same events again earns nothing more.
+    assert all(o.status == "duplicate" for o in accept_events(db, events, book.current))
+    assert process_pending(db, book).badges == 0
+    # A replay gives the same badges (same public ids: shared Open Badges links keep working) and points.
+    replay(db, book)
+    assert facts(db) == (awards, bonuses, standings)
+
+
+def test_progress_reads_the_engine_counters(db: Database) -> None:
+    prepared(db)
+    book = load_rulebook(db)
+    accept_events(db, [share("a", "E1", "2026-11-02T10:00:00+01:00")], book.current)
+    process_pending(db, book)
+    employee = db.query("SELECT id FROM \"employee\" WHERE external_id = 'E1'")[0][0]
+    earned = earned_badges(db, employee)
+    assert [(b.badge, b.tier) for b in earned] == [("first-share", "")]
+    progress = {
+        p.badge.id: p
+        for p in badge_progress(
+            db, book.current, employee, datetime.fromisoformat("2026-11-10T12:00:00+01:00")
+        )
+    }
+    assert progress["sharer"].current == 1 and progress["sharer"].next_tier.name == "bronze"
+    assert progress["first-share"].next_tier is None

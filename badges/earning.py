@@ -29,6 +29,7 @@ __all__ = ["BadgeRules", "Earned", "Progress", "badge_rules"]
 
 _EVER = "ever"
 _RUN = "run"  # the got-marker window of a streak earned again per run (reset when a run starts)
+_EVER_ONLY = [_EVER]
 _PERIODIC = ("day", "week", "month", "quarter")
 
 
@@ -73,6 +74,10 @@ class BadgeRules:
             elif kind == "threshold":
                 self._threshold.append(badge)
         self._by_event = {k: tuple(v) for k, v in by_event.items()}
+        # Key lists per (badge, window) and rolling windows per local day: events of one day share them.
+        self._key_cache: dict[tuple[str, str], list[str]] = {}
+        self._rolling_cache: dict[tuple[int, str], list[str]] = {}
+        self._event_keys: dict[tuple[str, Any], list[str]] = {}
 
     def __bool__(self) -> bool:
         return bool(self.badges)
@@ -80,9 +85,14 @@ class BadgeRules:
     # -- which counters ------------------------------------------------------------------------------------
     def counter_keys(self, event_type: str, occurred_at: datetime) -> list[str]:
         """Every counter key :meth:`evaluate` may read or write for an event (without the employee)."""
-        keys: list[str] = []
-        for badge in (*self._by_event.get(event_type, ()), *self._threshold):
-            keys.extend(self._keys(badge, occurred_at))
+        # Every window key derives from the event's local date: one list per event type and day.
+        day = self.rules.periods(occurred_at)
+        keys = self._event_keys.get((event_type, day))
+        if keys is None:
+            keys = []
+            for badge in (*self._by_event.get(event_type, ()), *self._threshold):
+                keys.extend(self._keys(badge, occurred_at))
+            self._event_keys[event_type, day] = keys
         return keys
 
     def progress_keys(self, now: datetime) -> list[str]:
@@ -90,33 +100,45 @@ class BadgeRules:
         return [key for badge in self.badges for key in self._keys(badge, now)]
 
     def _keys(self, badge: BadgeSpec, at: datetime) -> list[str]:
-        prefix = f"badge:{badge.id}:"
-        criteria = badge.criteria
         windows = self._windows(badge, at)
-        keys = [
-            f"{prefix}got:{tier.name}:{w}"
-            for tier in badge.tiers
-            for w in {windows[0], _EVER, _RUN}
-        ]
-        if criteria.kind == "streak":
-            keys += [f"{prefix}last", f"{prefix}run", f"{prefix}start"]
-        elif criteria.kind in ("count", "threshold"):
-            keys += [f"{prefix}n:{w}" for w in windows]
-        return keys
+        cached = self._key_cache.get((badge.id, windows[0]))
+        if cached is None:
+            prefix = f"badge:{badge.id}:"
+            marker = self._marker(badge, windows[0])
+            cached = [f"{prefix}got:{tier.name}:{marker}" for tier in badge.tiers]
+            if badge.criteria.kind == "streak":
+                cached += [f"{prefix}last", f"{prefix}run", f"{prefix}start"]
+            elif badge.criteria.kind in ("count", "threshold"):
+                cached += [f"{prefix}n:{w}" for w in windows]
+            self._key_cache[badge.id, windows[0]] = cached
+        return cached
+
+    @staticmethod
+    def _marker(badge: BadgeSpec, window: str) -> str:
+        """The window a tier's got-marker is kept under: earned once ever, per period, or per streak run."""
+        if not badge.again:
+            return _EVER
+        if badge.criteria.kind == "streak":
+            return _RUN
+        return window if badge.criteria.window in _PERIODIC else _EVER
 
     def _windows(self, badge: BadgeSpec, at: datetime) -> list[str]:
         """The window key(s) an instant counts in: rolling windows are one key per local day."""
-        window = badge.criteria.window
-        if badge.criteria.kind in ("count", "threshold"):
-            if window in _PERIODIC:
-                return [self.rules.periods(at).of(window)]
-            if window == "rolling":
-                today = at.astimezone(self.rules.timezone).date()
-                return [
-                    (today - timedelta(days=i)).isoformat()
-                    for i in range(badge.criteria.rolling_days)
-                ]
-        return [_EVER]
+        criteria = badge.criteria
+        if criteria.kind not in ("count", "threshold"):
+            return _EVER_ONLY
+        window = criteria.window
+        if window in _PERIODIC:
+            return [self.rules.periods(at).of(window)]
+        if window != "rolling":
+            return _EVER_ONLY
+        today = self.rules.periods(at).day  # the local date, cached per quarter hour
+        days = self._rolling_cache.get((criteria.rolling_days, today))
+        if days is None:
+            first = date.fromisoformat(today)
+            days = [(first - timedelta(days=i)).isoformat() for i in range(criteria.rolling_days)]
+            self._rolling_cache[criteria.rolling_days, today] = days
+        return days
 
     # -- evaluation ---------------------------------------------------------------------------------------
     def evaluate(
@@ -167,8 +189,7 @@ class BadgeRules:
         key = prefix + windows[0]
         state[key] = state.get(key, 0) + amount
         total = int(sum(state.get(prefix + w, 0) for w in windows))
-        periodic = badge.again and badge.criteria.window in _PERIODIC
-        self._reach(badge, total, windows[0] if periodic else _EVER, state, earned)
+        self._reach(badge, total, self._marker(badge, windows[0]), state, earned)
 
     def _reach(
         self,

@@ -151,7 +151,7 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
         suffix = f"|{member.id}"
         keys = rules.counter_keys(etype, attrs, occurred)
         if rules.badges:
-            keys += badge_rules(rules).counter_keys(etype, occurred)
+            wanted.update(k + suffix for k in badge_rules(rules).counter_keys(etype, occurred))
         # The employee goes last: keys of one cap and day sort together, so a batch dirties few index pages.
         wanted.update(k + suffix for k in keys)
         prepared.append((event_id, etype, member, occurred, occurred_raw, attrs, rules))

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import io
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -37,6 +38,8 @@ __all__ = [
 
 #: PostgreSQL advisory lock key held while migrating (an arbitrary constant of Plaudit's).
 _MIGRATION_LOCK = 0x504C_4D49
+
+_CONFLICT_KEY = re.compile(r"ON CONFLICT \(([^)]*)\)")
 
 # SQLite allows 32766 parameters per statement since 3.32; stay well under it and under PostgreSQL's 65535.
 MAX_PARAMS = 900
@@ -170,8 +173,8 @@ class Database:
         On PostgreSQL the rows travel by COPY (psycopg formats them in C), into the table itself or, when
         there is a conflict clause, into a temporary staging table first and from there in ONE set-wise
         ``INSERT … SELECT … ON CONFLICT``: several times faster than a pipelined executemany of per-row
-        statements. Rows are inserted in the order given: callers sort them by the conflict key, so two
-        transactions inserting overlapping keys take their row locks in the same order and cannot deadlock.
+        statements. Rows go in in the conflict key's order, so two transactions inserting overlapping keys
+        take their row locks in the same order and cannot deadlock.
         """
         if not rows:
             return 0
@@ -188,8 +191,12 @@ class Database:
                     copy.write_row(row)
             if not conflict:
                 return max(cur.rowcount, 0)
+            # In the conflict key's order (COPY does not keep rows in ctid order): two transactions inserting
+            # overlapping keys then lock them in the same order and cannot deadlock.
+            key = _CONFLICT_KEY.search(conflict)
+            order = f"ORDER BY {key.group(1)}" if key else ""
             cur.execute(
-                f'INSERT INTO "{table}" ({names}) SELECT {names} FROM "{target}" ORDER BY ctid {conflict}'
+                f'INSERT INTO "{table}" ({names}) SELECT {names} FROM "{target}" {order} {conflict}'
             )
             changed = max(cur.rowcount, 0)
             cur.execute(f'DELETE FROM "{target}"')

@@ -178,29 +178,54 @@ class Database:
         """
         if not rows:
             return 0
-        names = ", ".join(columns)
         if self.dialect != "postgres":
+            names = ", ".join(columns)
             marks = ", ".join("?" * len(columns))
             return self.executemany(
                 f'INSERT INTO "{table}" ({names}) VALUES ({marks}) {conflict}', rows
             )
         with self.conn.cursor() as cur:
-            target = table if not conflict else self._staging(cur, table, names)
-            with cur.copy(f'COPY "{target}" ({names}) FROM STDIN') as copy:
-                for row in rows:
-                    copy.write_row(row)
-            if not conflict:
-                return max(cur.rowcount, 0)
-            # In the conflict key's order (COPY does not keep rows in ctid order): two transactions inserting
-            # overlapping keys then lock them in the same order and cannot deadlock.
-            key = _CONFLICT_KEY.search(conflict)
-            order = f"ORDER BY {key.group(1)}" if key else ""
-            cur.execute(
-                f'INSERT INTO "{table}" ({names}) SELECT {names} FROM "{target}" {order} {conflict}'
-            )
-            changed = max(cur.rowcount, 0)
-            cur.execute(f'DELETE FROM "{target}"')
-            return changed
+            self._copy_insert(cur, table, columns, rows, conflict)
+            return max(cur.rowcount, 0)
+
+    def insert_rows_returning(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        conflict: str,
+        returning: str,
+    ) -> list[tuple[Any, ...]]:
+        """:meth:`insert_rows` returning ``returning`` of the rows it inserted. PostgreSQL only: SQLite's
+        executemany cannot return rows (ask the table afterwards instead: there it is an indexed look-up)."""
+        if self.dialect != "postgres":
+            raise NotImplementedError("insert_rows_returning needs PostgreSQL")
+        if not rows:
+            return []
+        with self.conn.cursor() as cur:
+            self._copy_insert(cur, table, columns, rows, f"{conflict} RETURNING {returning}")
+            return list(cur.fetchall())
+
+    def _copy_insert(
+        self, cur: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], tail: str
+    ) -> None:
+        names = ", ".join(columns)
+        target = table if not tail else self._staging(cur, table, names)
+        with cur.copy(f'COPY "{target}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(row)
+        if not tail:
+            return
+        # In the conflict key's order (COPY does not keep rows in ctid order): two transactions inserting
+        # overlapping keys then lock them in the same order and cannot deadlock.
+        key = _CONFLICT_KEY.search(tail)
+        order = f"ORDER BY {key.group(1)}" if key else ""
+        cur.execute(
+            f'INSERT INTO "{table}" ({names}) SELECT {names} FROM "{target}" {order} {tail}'
+        )
+        # Emptied for the next use in this transaction (a temporary table lives as long as the connection).
+        with self.conn.cursor() as clear:
+            clear.execute(f'DELETE FROM "{target}"')
 
     def _staging(self, cur: Any, table: str, names: str) -> str:
         """A temporary table (of this connection) with ``table``'s columns and no constraints."""

@@ -37,8 +37,9 @@ def worker(ctx: click.Context, burst: bool) -> None:
     console.print(f"plaudit worker on {QUEUE_NAME!r}; {swept} shard(s) with pending events queued")
     # SimpleWorker: jobs run in this process, which keeps its database connection and compiled rules
     # between jobs (a forking worker would pay for both on every job).
+    # with_scheduler: retries waiting out their backoff (RQ's scheduled jobs) are queued again when due.
     SimpleWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection).work(
-        burst=burst
+        burst=burst, with_scheduler=True
     )
 
 

@@ -20,6 +20,7 @@ from litestar.response import Response
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import PrincipalMiddleware
+from api.awards import AwardController
 from api.badges import BadgeController, OpenBadgesController
 from api.config import ApiConfig
 from api.employees import EmployeeController
@@ -91,6 +92,7 @@ def create_app(config: ApiConfig | None = None) -> Litestar:
             ApiKeyController,
             BadgeController,
             OpenBadgesController,
+            AwardController,
             HealthController,
         ],
         state=State({"runtime": runtime}),

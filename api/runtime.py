@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import redis
 
 from api.config import ApiConfig
+from badges.card import AwardCards
 from badges.images import BadgeImages
 from engine.board_pages import BoardPages, MemoryPages, RedisPages
 from engine.boards import Boards
@@ -86,6 +87,7 @@ class Runtime:
         )
         self._redis_down_until = 0.0
         self.badge_images = BadgeImages()
+        self.award_cards = AwardCards()
         # Scaled (REDIS_URL set): the boards the RQ workers write in Redis; embedded: this process's own.
         self.pages: BoardPages = (
             RedisPages(RedisBoards.from_url(config.redis_url, self.rules.ties), self.db)

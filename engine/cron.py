@@ -255,12 +255,15 @@ def close_period(
     rules: CompiledRules,
     period_key: str,
     board: str = BOARD_POINTS,
+    now: datetime | None = None,
 ) -> bool:
-    """Close one ended period: a final reconcile of its board, then the mark. True if this call closed it.
+    """Close one ended period: a final reconcile of its board, its awards, then the mark. True if this call
+    closed it.
 
     Period-end work (awards, notifications) belongs here, between the reconcile and the mark, so a closer that
     dies midway leaves the period open and the next run does it all again: such work must be idempotent in
-    the database. A lock per period keeps two closers from doing it at the same time.
+    the database. A lock per period keeps two closers from doing it at the same time. An award whose own
+    grace (``grace_hours``) has not passed yet is left for a later run (:func:`run_close` tries again).
     """
     lock = connection.lock(
         f"{_CLOSING_KEY}{period_key}", timeout=_CLOSING_LOCK_SECONDS, blocking=False
@@ -270,13 +273,40 @@ def close_period(
     try:
         if connection.sismember(CLOSED_PERIODS_KEY, period_key):
             return False
-        fixes = RedisBoards(connection, ties=rules.ties).reconcile(db, [period_key], board)
+        boards = RedisBoards(connection, ties=rules.ties)
+        fixes = boards.reconcile(db, [period_key], board)
+        _close_awards(db, boards, rules, now or datetime.now(UTC), period_key)
         connection.sadd(CLOSED_PERIODS_KEY, period_key)
         log.info("closed period %s (%d board fix(es))", period_key, fixes)
         return True
     finally:
         with suppress(LockError):
             lock.release()
+
+
+def _close_awards(
+    db: Database,
+    boards: RedisBoards,
+    rules: CompiledRules,
+    now: datetime,
+    period_key: str | None = None,
+) -> list[str]:
+    """Close the awards that are due (of ``period_key`` only, or of any recent period); their rewards' points
+    go to the Redis boards at once. Returns ``award:period`` of each award closed now."""
+    from engine.awards import close_due_awards  # engine.awards uses this module's period functions
+
+    done = []
+    for outcome in close_due_awards(db, rules, now, period_key):
+        if outcome.deltas:
+            boards.publish(db, outcome.deltas)
+        done.append(f"{outcome.award}:{outcome.period}")
+        log.info(
+            "award %s of %s closed: %d result(s)",
+            outcome.award,
+            outcome.period,
+            len(outcome.results),
+        )
+    return done
 
 
 def _periods_of(db: Database, board: str) -> list[str]:
@@ -301,7 +331,8 @@ def run_close(
     board: str = BOARD_POINTS,
 ) -> dict[str, Any]:
     """Close every period with standings that ended more than ``grace_seconds`` before ``now`` and is not
-    closed yet, oldest first; returns the keys closed by this run."""
+    closed yet, oldest first, then any award that is due (its own grace may be longer); returns the keys
+    closed by this run."""
     if rules is None:
         return {"closed": []}
     now = now or datetime.now(UTC)
@@ -320,9 +351,12 @@ def run_close(
             continue
         if end is not None and end + grace <= now:
             due.append((end, key))
-    done = [key for _, key in sorted(due) if close_period(db, connection, rules, key, board)]
+    done = [key for _, key in sorted(due) if close_period(db, connection, rules, key, board, now)]
     if done:
         log.info("close: %d period(s) closed: %s", len(done), ", ".join(done))
+    # Awards with a grace longer than the periods': their period is marked closed before they are due.
+    # Logged, not returned: the job's result stays the periods it closed.
+    _close_awards(db, RedisBoards(connection, ties=rules.ties), rules, now)
     return {"closed": done}
 
 

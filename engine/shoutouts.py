@@ -182,7 +182,10 @@ def give_shoutout(
 def feed(
     db: Database, team: str | None = None, before: int | None = None, limit: int = 20
 ) -> list[ShoutoutView]:
-    """Newest first; ``before`` is the cursor (the id of the last shoutout already shown)."""
+    """Newest first; ``before`` is the cursor (the id of the last shoutout already shown).
+
+    Recognitions from the company (no giver) show the company as the giver, with an empty ``giver`` id.
+    """
     where, params = ["1 = 1"], []
     if before is not None:
         where.append("s.id < ?")
@@ -193,9 +196,15 @@ def feed(
             "WHERE r.shoutout = s.id AND e.team = ?))"
         )
         params += [team, team]
+    # A shoutout without a giver is the company's (an award's winner): named by the program as it was at close.
+    company = (
+        'SELECT c.company FROM "award_result" a JOIN "award_closing" c ON c.id = a.closing '
+        "WHERE a.shoutout = s.id LIMIT 1"
+    )
     rows = db.query(
-        'SELECT s.id, g.external_id, g.name, s.value, s.message, s.created_at FROM "shoutout" s '
-        f'JOIN "employee" g ON g.id = s.giver WHERE {" AND ".join(where)} ORDER BY s.id DESC LIMIT ?',
+        "SELECT s.id, COALESCE(g.external_id, ''), "
+        f"COALESCE(g.name, ({company}), ''), s.value, s.message, s.created_at FROM \"shoutout\" s "
+        f'LEFT JOIN "employee" g ON g.id = s.giver WHERE {" AND ".join(where)} ORDER BY s.id DESC LIMIT ?',
         [*params, limit],
     )
     recipients: dict[int, list[dict[str, str]]] = {}

@@ -23,7 +23,10 @@ from piccolo.table import Table
 __all__ = [
     "ALL_TABLES",
     "ApiKey",
+    "AwardClosing",
+    "AwardResult",
     "BadgeAward",
+    "BoardArchive",
     "Counter",
     "Employee",
     "Event",
@@ -141,9 +144,12 @@ class ApiKey(Table):
 
 
 class Shoutout(Table):
-    """A peer recognition: one giver, one or more recipients, a company value and a message."""
+    """A peer recognition: one giver, one or more recipients, a company value and a message.
 
-    giver = ForeignKey(references=Employee, on_delete=OnDelete.restrict)
+    ``giver`` is NULL for a recognition from the company itself (an award's winner in the feed).
+    """
+
+    giver = ForeignKey(references=Employee, null=True, default=None, on_delete=OnDelete.restrict)
     value = Varchar(length=64)
     message = Text()
     #: The giver's allowance period (e.g. 2026-11) when given: counting a giver's shoutouts is one indexed lookup.
@@ -180,6 +186,57 @@ class BadgeAward(Table):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class AwardClosing(Table):
+    """One award closed for one period: unique per (award, period), so closing again finds it and changes
+    nothing (the result is frozen). Written even when nobody was eligible, so the scheduler stops trying."""
+
+    award = Varchar(length=64)
+    period = Varchar(length=16)
+    #: The award's name and the program's name at close: the feed and the card show them as they were.
+    award_name = Varchar(length=255, default="")
+    company = Varchar(length=255, default="")
+    ruleset_version = Varchar(length=64, default="")
+    actor = Varchar(length=255, default="")
+    closed_at = Timestamptz()
+
+
+class AwardResult(Table):
+    """A winner (or, with approval, a shortlisted candidate) of one closed award, per scope and team.
+
+    status: ``winner`` | ``shortlisted`` | ``not selected``. The metric and tie-break values are kept as they
+    were at close, to explain the decision later.
+    """
+
+    closing = ForeignKey(references=AwardClosing, on_delete=OnDelete.cascade)
+    award = Varchar(length=64, index=True)
+    period = Varchar(length=16)
+    scope = Varchar(length=16)
+    team = Varchar(length=128, default="")
+    employee = ForeignKey(references=Employee, on_delete=OnDelete.restrict)
+    rank = Integer()
+    metric = Integer(default=0)
+    shoutouts_received = Integer(default=0)
+    active_days = Integer(default=0)
+    scored_events = Integer(default=0)
+    reached_at = Timestamptz(null=True, default=None)
+    status = Varchar(length=16, default="winner")
+    decided_by = Varchar(length=255, null=True, default=None)
+    decided_at = Timestamptz(null=True, default=None)
+    #: The company's shoutout announcing the win (None while shortlisted or not selected).
+    shoutout = ForeignKey(references=Shoutout, null=True, default=None, on_delete=OnDelete.set_null)
+
+
+class BoardArchive(Table):
+    """The period's points board as it stood when an award closed it: served later, whatever late events do."""
+
+    closing = ForeignKey(references=AwardClosing, on_delete=OnDelete.cascade)
+    rank = Integer()
+    employee = ForeignKey(references=Employee, on_delete=OnDelete.restrict)
+    team = Varchar(length=128, default="")
+    score = Integer(default=0)
+    reached_at = Timestamptz()
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     Employee,
     Event,
@@ -191,4 +248,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     Shoutout,
     ShoutoutRecipient,
     BadgeAward,
+    AwardClosing,
+    AwardResult,
+    BoardArchive,
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import click
 
+from admin.cli.awards import awards
 from admin.cli.cron import cron
 from admin.cli.db import db
 from admin.cli.demo import demo
@@ -50,5 +51,6 @@ for command in (
     events,
     leaderboards,
     cron,
+    awards,
 ):
     main.add_command(command)

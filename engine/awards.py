@@ -44,6 +44,7 @@ __all__ = [
     "close_due_awards",
     "closing_due",
     "find_award_spec",
+    "give_rank_badges",
     "period_label",
 ]
 
@@ -652,3 +653,84 @@ def close_due_awards(
             if outcome.created:
                 done.append(outcome)
     return done
+
+
+# -- rank badges ----------------------------------------------------------------------------------------------
+def give_rank_badges(
+    db: Database, rules: CompiledRules, period_key: str, now: datetime | None = None
+) -> StandingDeltas:
+    """Rank badges (``criteria.kind: rank``) of a closed period: the top N of its points board, ranked with the
+    program's tie policy among active employees, each gets the best tier their rank reaches.
+
+    Idempotent: a badge already given for the period is not given (nor its bonus paid) again. Bonus points
+    are dated ``now``, like award bonuses, so the closed period's board stays as it closed. Returns the
+    standings changes for the boards.
+    """
+    now = now or datetime.now(UTC)
+    kind = period_kind(period_key)
+    deltas = StandingDeltas()
+    badges = [b for b in rules.badges if b.criteria.kind == "rank" and b.criteria.period == kind]
+    if not badges:
+        return deltas
+    rows = db.query(
+        'SELECT s.employee, s.score FROM "standing" s JOIN "employee" e ON e.id = s.employee '
+        "WHERE s.board = ? AND s.period = ? AND e.active = ? AND s.score > 0 "
+        "ORDER BY s.score DESC, s.reached_at, s.employee",
+        (BOARD_POINTS, period_key, True),
+    )
+    ranked: list[tuple[int, int]] = []  # (employee, rank)
+    for position, (employee, score) in enumerate(rows, 1):
+        shared = rules.ties == "shared" and ranked and rows[position - 2][1] == score
+        ranked.append((int(employee), ranked[-1][1] if shared else position))
+    at = db.ts(now)
+    with db.transaction():
+        for badge in badges:
+            given = {
+                int(e)
+                for (e,) in db.query(
+                    'SELECT employee FROM "badge_award" WHERE badge = ? AND earned_in = ?',
+                    (badge.id, period_key),
+                )
+            }
+            for employee, rank in ranked:
+                # Tiers of a rank badge go up in N: the first whose top N holds the rank is the best reached.
+                tier = next((t for t in badge.tiers if rank <= t.goal), None)
+                if tier is None or employee in given:
+                    continue
+                db.execute(
+                    'INSERT INTO "badge_award" (employee, badge, tier, earned_in, event, occurred_at, '
+                    "ruleset_version, public_id, salt) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?)",
+                    (
+                        employee,
+                        badge.id,
+                        tier.name,
+                        period_key,
+                        at,
+                        rules.version,
+                        uuid.uuid4().hex,
+                        secrets.token_hex(16),
+                    ),
+                )
+                if tier.bonus:
+                    label = f"{badge.name} ({tier.name})" if tier.name else badge.name
+                    db.execute(
+                        'INSERT INTO "ledger_entry" (employee, points, kind, event, rule_id, rule_version, '
+                        "ruleset_version, reasons, occurred_at, created_at) "
+                        "VALUES (?, ?, 'badge', NULL, ?, NULL, ?, ?, ?, ?)",
+                        (
+                            employee,
+                            tier.bonus,
+                            f"badge:{badge.id}:{tier.name}" if tier.name else f"badge:{badge.id}",
+                            rules.version,
+                            msgspec.json.encode(
+                                [
+                                    f"Badge earned: {label}, {period_label(period_key)}: +{tier.bonus}"
+                                ]
+                            ).decode(),
+                            at,
+                            at,
+                        ),
+                    )
+                    deltas.add(employee, tuple(rules.periods(now)), tier.bonus, at)
+        deltas.write(db)
+    return deltas

@@ -276,6 +276,7 @@ def close_period(
         boards = RedisBoards(connection, ties=rules.ties)
         fixes = boards.reconcile(db, [period_key], board)
         _close_awards(db, boards, rules, now or datetime.now(UTC), period_key)
+        _give_rank_badges(db, boards, rules, now or datetime.now(UTC), period_key)
         connection.sadd(CLOSED_PERIODS_KEY, period_key)
         log.info("closed period %s (%d board fix(es))", period_key, fixes)
         return True
@@ -307,6 +308,17 @@ def _close_awards(
             len(outcome.results),
         )
     return done
+
+
+def _give_rank_badges(
+    db: Database, boards: RedisBoards, rules: CompiledRules, now: datetime, period_key: str
+) -> None:
+    """The closed period's rank badges (top N); their bonus points go to the Redis boards at once."""
+    from engine.awards import give_rank_badges  # engine.awards uses this module's period functions
+
+    deltas = give_rank_badges(db, rules, period_key, now)
+    if deltas.deltas:
+        boards.publish(db, deltas.deltas)
 
 
 def _periods_of(db: Database, board: str) -> list[str]:

@@ -122,3 +122,59 @@ def test_progress_reads_the_engine_counters(db: Database) -> None:
     }
     assert progress["sharer"].current == 1 and progress["sharer"].next_tier.name == "bronze"
     assert progress["first-share"].next_tier is None
+
+
+RANKED = (
+    BASE
+    + """
+rules:
+  - id: share
+    event: share
+    points: 10
+badges:
+  - id: podium
+    name: Podium
+    criteria: {kind: rank, period: month}
+    tiers: {gold: 1, silver: 3}
+    bonus: {gold: 50, silver: 20}
+"""
+)
+
+
+def test_rank_badges_go_to_the_top_n_at_period_close_once(db: Database) -> None:
+    from engine.awards import give_rank_badges
+    from rules import load_rules_text
+
+    publish(db, load_rules_text(RANKED, run_tests=False))
+    roster = "external_id,email,name,team\n" + "".join(
+        f"E{i},e{i}@example.com,P{i},Sales\n" for i in range(1, 6)
+    )
+    import_roster(db, roster)
+    book = load_rulebook(db)
+    # E1: 3 shares; E2 and E3: 2 each (a tie for second: both silver); E4: 1 (4th: none); E5: none.
+    counts = {"E1": 3, "E2": 2, "E3": 2, "E4": 1}
+    events = [
+        share(f"{who}-{n}", who, f"2026-11-{n + 2:02d}T10:00:00+01:00")
+        for who, count in counts.items()
+        for n in range(count)
+    ]
+    accept_events(db, events, book.current)
+    process_pending(db, book)
+    now = datetime.fromisoformat("2026-12-01T02:00:00+01:00")
+    deltas = give_rank_badges(db, book.current, "2026-11", now)
+    given = db.query(
+        'SELECT e.external_id, b.tier FROM "badge_award" b JOIN "employee" e ON e.id = b.employee '
+        "WHERE b.badge = 'podium' ORDER BY 1"
+    )
+    assert given == [("E1", "gold"), ("E2", "silver"), ("E3", "silver")]
+    # The bonus is dated at the close, in December: November's board stays as it closed.
+    assert {(k[1], v[0]) for k, v in deltas.deltas.items() if k[1] == "2026-12"} == {
+        ("2026-12", 50),
+        ("2026-12", 20),
+    }
+    assert give_rank_badges(db, book.current, "2026-11", now).deltas == {}
+    assert len(db.query("SELECT id FROM \"badge_award\" WHERE badge = 'podium'")) == 3
+    bonus = db.query(
+        'SELECT SUM(points) FROM "ledger_entry" WHERE rule_id LIKE ?', ["badge:podium%"]
+    )
+    assert bonus[0][0] == 50 + 20 + 20

@@ -40,7 +40,8 @@ def demo(ctx: click.Context, employees: int, days: int, seed: int) -> None:
     console.print(
         f"demo: {result.employees} employees; {result.intake.accepted} events stored "
         f"({result.intake.duplicates} duplicates ignored), {result.scoring.scored} scored into "
-        f"{result.scoring.entries} ledger entries in {time.perf_counter() - started:.1f}s ({db.url})"
+        f"{result.scoring.entries} ledger entries and {result.scoring.badges} badges "
+        f"in {time.perf_counter() - started:.1f}s ({db.url})"
     )
     for period in ("month", "all"):
         key = period_key(rules, period)

@@ -214,14 +214,12 @@ class BadgeRules:
         self, badge: BadgeSpec, day: date, state: dict[str, float], earned: list[Earned]
     ) -> None:
         prefix = f"badge:{badge.id}:"
-        # Days and weeks as ordinals of their first day (a week starts as the program's weeks do).
-        step = 1 if badge.criteria.unit == "day" else 7
-        now = day.toordinal() if step == 1 else self._week_start(day).toordinal()
+        now = self._ordinal(badge, day)
         last = int(state.get(prefix + "last", 0))
         if last and now <= last:
             return  # the same day (or week) again, or a late event from before the run's last one
         run = int(state.get(prefix + "run", 0))
-        if last and (now - last) // step <= 1 + badge.criteria.grace:
+        if last and self._gap(badge, last, now) <= 1 + badge.criteria.grace:
             run += 1
         else:
             run = 1
@@ -235,9 +233,17 @@ class BadgeRules:
         window = _streak_window(badge, start)
         self._reach(badge, run, window, state, earned, _RUN if badge.again else None)
 
-    def _week_start(self, day: date) -> date:
+    def _ordinal(self, badge: BadgeSpec, day: date) -> int:
+        """A streak's day, or its week as the ordinal of the week's first day (as the program cuts weeks)."""
+        if badge.criteria.unit == "day":
+            return day.toordinal()
         back = day.weekday() if self.rules.week_start == "monday" else (day.weekday() + 1) % 7
-        return day - timedelta(days=back)
+        return day.toordinal() - back
+
+    @staticmethod
+    def _gap(badge: BadgeSpec, last: int, now: int) -> int:
+        """Days (or weeks) from ``last`` to ``now``: 1 is the next one."""
+        return (now - last) // (1 if badge.criteria.unit == "day" else 7)
 
     # -- progress -----------------------------------------------------------------------------------------
     def progress(self, state: dict[str, float], now: datetime) -> list[Progress]:
@@ -248,24 +254,19 @@ class BadgeRules:
             if kind == "rank":
                 continue
             windows = self._windows(badge, now)
+            window = self._marker(badge, windows[0])
             prefix = f"badge:{badge.id}:"
             if kind == "first":
                 current = 1 if state.get(f"{prefix}got::{_EVER}") else 0
-                window = _EVER
             elif kind == "streak":
                 current = int(state.get(prefix + "run", 0))
-                window = _RUN if badge.again else _EVER
                 # A run whose gap to today is already too long is over, even before the next event says so.
-                step = 1 if badge.criteria.unit == "day" else 7
-                today = now.astimezone(self.rules.timezone).date()
-                day = today.toordinal() if step == 1 else self._week_start(today).toordinal()
+                day = self._ordinal(badge, now.astimezone(self.rules.timezone).date())
                 last = int(state.get(prefix + "last", 0))
-                if last and (day - last) // step > 1 + badge.criteria.grace:
+                if last and self._gap(badge, last, day) > 1 + badge.criteria.grace:
                     current = 0
             else:
                 current = int(sum(state.get(f"{prefix}n:{w}", 0) for w in windows))
-                periodic = badge.again and badge.criteria.window in _PERIODIC
-                window = windows[0] if periodic else _EVER
             earned = tuple(
                 t.name for t in badge.tiers if state.get(f"{prefix}got:{t.name}:{window}")
             )

@@ -177,7 +177,8 @@ class OpenBadgesController(Controller):
         class_id = name.removesuffix(".png")
         badge_id, _, tier = class_id.partition(".")
         badge = next((b for b in runtime.rules.badges if b.id == badge_id), None)
-        if badge is None or tier not in {t.name for t in badge.tiers}:
+        known = badge is not None and tier in {t.name for t in badge.tiers}
+        if badge is None or not known or _class_id(badge.id, tier) != class_id:
             raise problem(404, f"no badge {class_id!r}")
         if image:
             return Response(

@@ -87,3 +87,14 @@ def test_a_revoked_badge_answers_gone(api: Api) -> None:
         ).status_code
         == 404
     )
+
+
+def test_odd_open_badges_urls_are_404_not_500(api: Api) -> None:
+    for path in (
+        "/ob/badges/first-share.",
+        "/ob/badges/x.y.z.png",
+        "/ob/badges/monthly-sharer.png",  # a tiered badge is named with its tier
+        "/ob/assertions/..png",
+    ):
+        assert api.client.get(path).status_code == 404, path
+    assert api.client.get("/ob/badges/monthly-sharer.gold.png").status_code == 200

@@ -175,3 +175,14 @@ def test_a_scaled_api_needs_a_shared_token_secret(run, monkeypatch: pytest.Monke
         "PLAUDIT_JWT_SECRET (or PLAUDIT_JWT_PUBLIC_KEY): required when REDIS_URL is set"
         in result.output
     )
+
+
+def test_employees_erase_asks_then_pseudonymizes(run, tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("external_id,email,name,team\nE1,anna@example.com,Anna,Sales\n")
+    assert run("roster", "import", str(roster)).exit_code == 0
+    unknown = run("employees", "erase", "E9", "--yes")
+    assert unknown.exit_code == 1 and "no employee 'E9'" in unknown.output
+    done = run("employees", "erase", "anna@example.com", "--yes")
+    assert done.exit_code == 0, done.output
+    assert "is now erased-" in done.output

@@ -11,6 +11,7 @@ from admin.cli.awards import awards
 from admin.cli.cron import cron
 from admin.cli.db import db
 from admin.cli.demo import demo
+from admin.cli.employees import employees
 from admin.cli.events import import_group, process, replay, simulate
 from admin.cli.leaderboard import leaderboard
 from admin.cli.roster import roster
@@ -52,5 +53,6 @@ for command in (
     leaderboards,
     cron,
     awards,
+    employees,
 ):
     main.add_command(command)

@@ -1,0 +1,75 @@
+"""Erasing an employee (GDPR): their personal data goes, their points stay.
+
+Why pseudonymize instead of delete: the ledger, standings, badges and awards are other people's history too (a
+team's total, a month's ranking, an award someone else lost by a point). So the person row stays under a
+pseudonym and every total stays consistent, while what identifies them is removed:
+
+* name, email, external id, manager and locale: replaced by ``erased-<id>`` or emptied;
+* the events' employee reference (the tool's email or id for them): the pseudonym;
+* shoutout messages they wrote: replaced (a message is theirs to take back);
+* their badge assertions: revoked (an Open Badges assertion is a statement about a person, hashed email and
+  all).
+
+The employee is also deactivated and hidden: they stop earning and leave every public board.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.database import Database
+
+__all__ = ["ERASED_MESSAGE", "ErasureError", "ErasureResult", "erase_employee"]
+
+ERASED_MESSAGE = "(removed at the author's request)"
+
+
+class ErasureError(LookupError):
+    """No such employee."""
+
+
+@dataclass(frozen=True)
+class ErasureResult:
+    employee_id: int
+    pseudonym: str
+    events: int
+    shoutouts: int
+    badges: int
+
+
+def erase_employee(db: Database, ref: str) -> ErasureResult:
+    """Pseudonymize the employee named by external id or email, in one transaction; idempotent."""
+    with db.transaction():
+        found = db.query(
+            'SELECT id, external_id, email FROM "employee" WHERE external_id = ? OR email = ?',
+            (ref, ref.strip().lower()),
+        )
+        if not found:
+            raise ErasureError(f"no employee {ref!r}")
+        employee_id, external_id, email = found[0]
+        pseudonym = f"erased-{employee_id}"
+        refs = [r for r in (external_id, email) if r and r != pseudonym]
+        events = (
+            db.execute_in(
+                'UPDATE "event" SET employee_ref = ? WHERE employee_ref IN ({in})',
+                refs,
+                [pseudonym],
+            )
+            if refs
+            else 0
+        )
+        db.execute(
+            'UPDATE "employee" SET external_id = ?, email = NULL, name = ?, manager_external_id = NULL, '
+            "locale = '', visibility = 'hidden', active = ? WHERE id = ?",
+            (pseudonym, "Erased employee", False, employee_id),
+        )
+        shoutouts = db.execute(
+            'UPDATE "shoutout" SET message = ? WHERE giver = ? AND message <> ?',
+            (ERASED_MESSAGE, employee_id, ERASED_MESSAGE),
+        ).rowcount
+        badges = db.execute(
+            'UPDATE "badge_award" SET revoked = ?, revocation_reason = ? '
+            "WHERE employee = ? AND revoked = ?",
+            (True, "the recipient's data was erased", employee_id, False),
+        ).rowcount
+    return ErasureResult(employee_id, pseudonym, events, max(shoutouts, 0), max(badges, 0))

@@ -19,10 +19,13 @@ from engine.employees import shard_of
 
 __all__ = [
     "RosterError",
+    "RosterPlan",
     "RosterResult",
     "RosterRow",
     "import_roster",
     "parse_roster",
+    "plan_roster",
+    "read_roster",
     "unpark_events",
 ]
 
@@ -184,16 +187,77 @@ def unpark_events(db: Database, employees: Iterable[tuple[int, str, str]] | None
     )
 
 
+#: The columns a roster import sets (visibility is the employee's own choice: an import never changes it).
+_SYNCED = (
+    "email",
+    "name",
+    "team",
+    "department",
+    "manager_external_id",
+    "locale",
+    "pilot_group",
+    "active",
+)
+
+
+@dataclass
+class RosterPlan:
+    """What an import would do: who is new, who changes and in which columns, who stays as is."""
+
+    created: list[str] = field(default_factory=list)
+    changed: dict[str, list[str]] = field(default_factory=dict)
+    unchanged: int = 0
+
+
+def plan_roster(db: Database, rows: list[RosterRow]) -> RosterPlan:
+    """Compare rows with the employees stored now; writes nothing (``plaudit roster import --dry-run``)."""
+    stored = {
+        r[0]: r[1:]
+        for r in db.query_in(
+            f'SELECT external_id, {", ".join(_SYNCED)} FROM "employee" WHERE external_id IN ({{in}})',
+            [r.external_id for r in rows],
+        )
+    }
+    plan = RosterPlan()
+    for row in rows:
+        now = stored.get(row.external_id)
+        if now is None:
+            plan.created.append(row.external_id)
+            continue
+        wanted = [getattr(row, column) for column in _SYNCED]
+        changed = [
+            column
+            for column, old, new in zip(_SYNCED, now, wanted, strict=True)
+            if _stored_value(old, new) != (new if isinstance(new, bool) else (new or None))
+        ]
+        if changed:
+            plan.changed[row.external_id] = changed
+        else:
+            plan.unchanged += 1
+    return plan
+
+
+def _stored_value(old: object, new: object) -> object:
+    # SQLite keeps booleans as 0/1 and a missing manager as NULL: compare like for like.
+    return bool(old) if isinstance(new, bool) else (old or None)
+
+
+def read_roster(
+    source: str | Path | list[RosterRow], filename: str | None = None
+) -> list[RosterRow]:
+    """Rows from a CSV path, CSV text or parsed rows (RosterError names each bad line)."""
+    if isinstance(source, Path):
+        return parse_roster(source.read_text(encoding="utf-8"), filename or source.name)
+    if isinstance(source, str):
+        return parse_roster(source, filename or "roster.csv")
+    return source
+
+
 def import_roster(
     db: Database, source: str | Path | list[RosterRow], filename: str | None = None
 ) -> RosterResult:
     """Create or update employees from a CSV path, CSV text or parsed rows, in one transaction."""
-    if isinstance(source, Path):
-        rows = parse_roster(source.read_text(encoding="utf-8"), filename or source.name)
-    elif isinstance(source, str):
-        rows = parse_roster(source, filename or "roster.csv")
-    else:
-        rows = source
+    rows = read_roster(source, filename)
     result = RosterResult(rows=rows)
     now = db.ts(datetime.now(UTC))
     with db.transaction():

@@ -186,3 +186,27 @@ def test_employees_erase_asks_then_pseudonymizes(run, tmp_path: Path) -> None:
     done = run("employees", "erase", "anna@example.com", "--yes")
     assert done.exit_code == 0, done.output
     assert "is now erased-" in done.output
+
+
+def test_roster_dry_run_shows_the_diff_and_writes_nothing(run, tmp_path: Path) -> None:
+    first = tmp_path / "roster.csv"
+    first.write_text(
+        "external_id,email,name,team\nE1,anna@example.com,Anna,Sales\nE2,bo@example.com,Bo,Sales\n"
+    )
+    assert run("roster", "import", str(first)).exit_code == 0
+    second = tmp_path / "roster2.csv"
+    second.write_text(
+        "external_id,email,name,team,active\n"
+        "E1,anna@example.com,Anna,Marketing,yes\n"  # moved team
+        "E2,bo@example.com,Bo,Sales,no\n"  # left
+        "E3,cy@example.com,Cy,Sales,yes\n"  # new
+    )
+    plan = run("roster", "import", str(second), "--dry-run")
+    assert plan.exit_code == 0, plan.output
+    assert "+ E3" in plan.output and "~ E1: team" in plan.output and "~ E2: active" in plan.output
+    assert "1 to create, 2 to change, 0 unchanged; nothing was written" in plan.output
+    again = run("roster", "import", str(second), "--dry-run")
+    assert "1 to create, 2 to change" in again.output  # the dry run changed nothing
+    assert run("roster", "import", str(second)).exit_code == 0
+    after = run("roster", "import", str(second), "--dry-run")
+    assert "0 to create, 0 to change, 3 unchanged" in after.output

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from admin.cli._common import console, err, open_db
-from engine.roster import RosterError, import_roster
+from engine.roster import RosterError, RosterPlan, import_roster, plan_roster, read_roster
 
 __all__ = ["roster"]
 
@@ -19,12 +19,19 @@ def roster() -> None:
 
 @roster.command(name="import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--dry-run", is_flag=True, help="Show who would be created or changed; write nothing."
+)
 @click.pass_context
-def import_command(ctx: click.Context, path: Path) -> None:
+def import_command(ctx: click.Context, path: Path, dry_run: bool) -> None:
     """Create or update employees from a CSV file (all or nothing; bad rows named by line)."""
     db = open_db(ctx)
     try:
-        result = import_roster(db, path)
+        rows = read_roster(path)
+        if dry_run:
+            _show_plan(plan_roster(db, rows))
+            return
+        result = import_roster(db, rows)
     except RosterError as exc:
         for problem in exc.problems:
             err.print(problem, markup=False)
@@ -33,4 +40,18 @@ def import_command(ctx: click.Context, path: Path) -> None:
     console.print(
         f"{result.created} employees created, {result.updated} updated; "
         f"{result.unparked} parked events back to pending (run `plaudit process`)"
+    )
+
+
+def _show_plan(plan: RosterPlan, shown: int = 20) -> None:
+    for external_id in plan.created[:shown]:
+        console.print(f"+ {external_id}", markup=False)
+    for external_id, columns in list(plan.changed.items())[:shown]:
+        console.print(f"~ {external_id}: {', '.join(columns)}", markup=False)
+    more = max(len(plan.created) - shown, 0) + max(len(plan.changed) - shown, 0)
+    if more:
+        console.print(f"… and {more} more")
+    console.print(
+        f"dry run: {len(plan.created)} to create, {len(plan.changed)} to change, "
+        f"{plan.unchanged} unchanged; nothing was written"
     )

@@ -17,6 +17,7 @@ from api.runtime import Runtime
 from engine.awards import (
     AwardError,
     AwardResultRow,
+    BoardArchiveRow,
     approve_award,
     archived_board,
     award_card,
@@ -44,18 +45,10 @@ class AwardResultView(msgspec.Struct):
     card: str
 
 
-class ArchivedRow(msgspec.Struct):
-    rank: int
-    employee: str
-    name: str
-    team: str
-    score: int
-
-
 class ArchivedBoard(msgspec.Struct):
     award: str
     period: str
-    rows: list[ArchivedRow]
+    rows: list[BoardArchiveRow]
 
 
 def _view(r: AwardResultRow) -> AwardResultView:
@@ -111,9 +104,7 @@ class AwardController(Controller):
         rows = archived_board(runtime.db(), award, period)
         if rows is None:
             raise problem(404, f"award {award!r} is not closed for {period!r}")
-        return ArchivedBoard(
-            award, period, [ArchivedRow(r.rank, r.employee, r.name, r.team, r.score) for r in rows]
-        )
+        return ArchivedBoard(award, period, rows)
 
     @post("/{result:str}/approve", guards=[requires_admin], status_code=200, sync_to_thread=True)
     def approve(

@@ -8,6 +8,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.defaults import env_int
+
 __all__ = ["ApiConfig", "embedded_jwt_secret", "webhook_secret_variable"]
 
 
@@ -88,8 +90,8 @@ class ApiConfig:
             ),
             "jwt_issuer": env.get("PLAUDIT_JWT_ISSUER"),
             "jwt_audience": env.get("PLAUDIT_JWT_AUDIENCE"),
-            "rate_limit_per_second": _int_env("PLAUDIT_RATE_LIMIT", 50, minimum=0),
-            "db_connections": _int_env("PLAUDIT_DB_CONNECTIONS", 16, minimum=1),
+            "rate_limit_per_second": env_int("PLAUDIT_RATE_LIMIT", 50),
+            "db_connections": env_int("PLAUDIT_DB_CONNECTIONS", 16, minimum=1),
             "public_url": env.get("PLAUDIT_PUBLIC_URL", "http://localhost:8000").rstrip("/"),
             "issuer_email": env.get("PLAUDIT_ISSUER_EMAIL", "badges@example.com"),
             # off: this process only serves; separate workers score (see `plaudit worker`).
@@ -106,16 +108,3 @@ class ApiConfig:
                 )
             values["jwt_secret"] = embedded_jwt_secret(values.get("database_url"))  # type: ignore[arg-type]
         return cls(**values)  # type: ignore[arg-type]
-
-
-def _int_env(name: str, default: int, minimum: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"{name}: expected a whole number, got {raw!r}") from None
-    if value < minimum:
-        raise ValueError(f"{name}: expected at least {minimum}, got {value}")
-    return value

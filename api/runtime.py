@@ -27,6 +27,7 @@ from engine.employees import Directory
 from engine.intake import EventOutcome, IntakeWriter
 from engine.process import ProcessResult
 from engine.redis_boards import RedisBoards
+from engine.redis_circuit import RedisCircuit
 from engine.rulebook import PublishedRules, RuleBook, default_rules_path, load_rulebook, publish
 from engine.worker import EmbeddedWorker, WorkerConfig
 from rules import CompiledRules, load_rules
@@ -80,20 +81,17 @@ class Runtime:
             on_batch=self._scored,
         )
         self.intake_writer: IntakeWriter | None = None
-        self.redis = (
-            redis.Redis.from_url(config.redis_url, socket_connect_timeout=0.5, socket_timeout=2.0)
-            if config.redis_url
-            else None
-        )
-        self._redis_down_until = 0.0
         self.badge_images = BadgeImages()
         self.award_cards = AwardCards()
-        # Scaled (REDIS_URL set): the boards the RQ workers write in Redis; embedded: this process's own.
-        self.pages: BoardPages = (
-            RedisPages(RedisBoards.from_url(config.redis_url, self.rules.ties), self.db)
-            if config.redis_url
-            else MemoryPages(self.boards, self.db, self.directory)
-        )
+        # Scaled (REDIS_URL set): the boards the RQ workers write in Redis, and its scoring queue, behind one
+        # circuit (one Redis); embedded: this process's own boards.
+        self.redis_circuit = RedisCircuit()
+        self.redis: redis.Redis | None = None
+        self.pages: BoardPages = MemoryPages(self.boards, self.db, self.directory)
+        if config.redis_url:
+            redis_boards = RedisBoards.from_url(config.redis_url, self.rules.ties)
+            self.redis = redis_boards.client
+            self.pages = RedisPages(redis_boards, self.db, self.redis_circuit)
 
     @property
     def book(self) -> RuleBook:
@@ -143,16 +141,12 @@ class Runtime:
         shards = {o.shard for o in outcomes if o.shard is not None}
         if not shards:
             return
-        if self.redis is not None and time.monotonic() >= self._redis_down_until:
-            try:
-                enqueue_shards(self.redis, shards)
-            except redis.RedisError:
-                # The events are stored; the sweep queues them once Redis is back. Until then, do not make
-                # every intake batch wait for a connect timeout.
-                self._redis_down_until = time.monotonic() + 5.0
-                log.warning(
-                    "could not queue %d shard(s) for scoring; the next sweep will", len(shards)
-                )
+        if self.redis is not None:
+            # The events are stored either way: if Redis is down, the sweep queues them once it is back.
+            self.redis_circuit.call(
+                lambda: enqueue_shards(self.redis, shards),
+                f"{len(shards)} shard(s) not queued for scoring; the next sweep will",
+            )
         if self.config.run_worker:
             self.worker.wake()
 

@@ -25,7 +25,7 @@ from rules import CompiledRules
 from rules.conditions import evaluate
 from rules.spec import BadgeSpec, BadgeTier
 
-__all__ = ["BadgeRules", "Earned", "Progress", "badge_rules"]
+__all__ = ["BadgeRules", "Earned", "Progress", "badge_rules", "tier_label"]
 
 _EVER = "ever"
 _RUN = "run"  # the got-marker window of a streak earned again per run (reset when a run starts)
@@ -44,7 +44,16 @@ class Earned:
 
     @property
     def label(self) -> str:
-        return f"{self.badge.name} ({self.tier.name})" if self.tier.name else self.badge.name
+        return tier_label(self.badge, self.tier)
+
+    @property
+    def rule_id(self) -> str:
+        """How the bonus's ledger entry names it: ``badge:<id>`` or ``badge:<id>:<tier>``."""
+        return (
+            f"badge:{self.badge.id}:{self.tier.name}"
+            if self.tier.name
+            else f"badge:{self.badge.id}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,3 +301,8 @@ def _streak_window(badge: BadgeSpec, start: int) -> str:
 def badge_rules(rules: CompiledRules) -> BadgeRules:
     """The badges of a ruleset, built once per compiled ruleset (a process holds a handful)."""
     return BadgeRules(rules)
+
+
+def tier_label(badge: BadgeSpec, tier: BadgeTier) -> str:
+    """A badge tier as people read it: "Sharer (gold)", or the badge's name alone when it has no tiers."""
+    return f"{badge.name} ({tier.name})" if tier.name else badge.name

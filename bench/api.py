@@ -39,15 +39,10 @@ from engine.database import DatabaseConfig, open_database  # noqa: E402
 from engine.roster import RosterRow, import_roster  # noqa: E402
 from engine.rulebook import publish  # noqa: E402
 from engine.synthetic import generate_events, generate_roster  # noqa: E402
+from tests.servers import free_port  # noqa: E402
 
 SECRET = "whsec_" + "YmVuY2htYXJrLW9ubHktc2VjcmV0LTMyYnl0ZXMhIQ=="  # bench-only
 JWT_SECRET = "bench-only-jwt-secret-0123456789abcdef"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def request(

@@ -34,7 +34,6 @@ import random
 import resource
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -65,73 +64,20 @@ from engine.roster import RosterRow, import_roster  # noqa: E402
 from engine.rulebook import load_rulebook, publish  # noqa: E402
 from engine.synthetic import generate_events, generate_roster  # noqa: E402
 from tests.redis_server import RedisServer, find_redis_server  # noqa: E402
+from tests.servers import PG_OPTIONS, find_pg_binary, postgres_server  # noqa: E402
 
 __all__ = ["main"]
 
 RULES = ROOT / "rules.yaml"
-PG_OPTIONS = "-c fsync=off -c synchronous_commit=off"
-INITDB_FLAGS = ("--no-sync", "-E", "UTF8")
 PROFILE_OPTIONS = "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
 PY_SPY = Path(sys.executable).parent / "py-spy"
 
 
 # -- servers ---------------------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pg_bin(name: str) -> str:
-    found = shutil.which(name) or next(
-        (str(p) for p in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True)),
-        None,
-    )
-    if found is None:
-        sys.exit(f"{name} not found: install PostgreSQL or set DATABASE_URL")
-    return found
-
-
-@contextlib.contextmanager
-def postgres_server(extra_options: str = "") -> Iterator[str]:
-    """A throwaway PostgreSQL on a free port (as tests/conftest.py starts it); yields its base URL."""
-    run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    base = Path(tempfile.mkdtemp(prefix="plaudit-bench-pg-"))
-    data, sockets = base / "data", base / "sock"
-    sockets.mkdir()
-    if run_as:
-        shutil.chown(base, "postgres")
-        shutil.chown(sockets, "postgres")
-    port = free_port()
-    pg_ctl = pg_bin("pg_ctl")
-    subprocess.run(
-        [
-            *run_as,
-            pg_bin("initdb"),
-            "-D",
-            str(data),
-            "-A",
-            "trust",
-            "-U",
-            "postgres",
-            *INITDB_FLAGS,
-        ],
-        check=True,
-        capture_output=True,
-    )
-    options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 {PG_OPTIONS} {extra_options}"
-    subprocess.run(
-        [*run_as, pg_ctl, "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start"],
-        check=True,
-        capture_output=True,
-    )
-    try:
-        yield f"postgresql://postgres@127.0.0.1:{port}"
-    finally:
-        subprocess.run(
-            [*run_as, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True
-        )
-        shutil.rmtree(base, ignore_errors=True)
+def _postgres(extra_options: str) -> contextlib.AbstractContextManager[str]:
+    if not (find_pg_binary("initdb") and find_pg_binary("pg_ctl")):
+        sys.exit("initdb/pg_ctl not found: install PostgreSQL or set DATABASE_URL")
+    return postgres_server(extra_options)
 
 
 @contextlib.contextmanager
@@ -142,7 +88,7 @@ def servers(profile: bool) -> Iterator[tuple[str, str]]:
         pg_base = (
             pg.rsplit("/", 1)[0]
             if pg
-            else stack.enter_context(postgres_server(PROFILE_OPTIONS if profile else ""))
+            else stack.enter_context(_postgres(PROFILE_OPTIONS if profile else ""))
         )
         url = os.environ.get("REDIS_URL")
         if not url:

@@ -14,8 +14,6 @@ the board people saw when the winner was announced.
 from __future__ import annotations
 
 import calendar
-import secrets
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,6 +21,8 @@ from typing import Any
 import msgspec
 
 from badges.card import AwardCard
+from badges.earning import Earned
+from engine.badge_awards import badge_award_row, insert_badge_awards
 from engine.cron import period_end, period_kind, period_start, previous_period
 from engine.database import Database
 from engine.defaults import BOARD_POINTS
@@ -465,40 +465,24 @@ def _reward(
     label = period_label(period_key)
     at = db.ts(now)
     if award.bonus:
-        reasons = [f"{award.name}, {label}: +{award.bonus}"]
-        db.execute(
-            'INSERT INTO "ledger_entry" (employee, points, kind, event, rule_id, rule_version, ruleset_version, '
-            "reasons, actor, why, occurred_at, created_at) VALUES (?, ?, 'award', NULL, ?, NULL, ?, ?, ?, ?, ?, ?)",
-            (
-                employee,
-                award.bonus,
-                f"award:{award.id}",
-                rules.version,
-                msgspec.json.encode(reasons).decode(),
-                actor,
-                f"{award.name}, {label}",
-                at,
-                at,
-            ),
+        _bonus(
+            db,
+            rules,
+            employee,
+            award.bonus,
+            ("award", f"award:{award.id}"),
+            f"{award.name}, {label}: +{award.bonus}",
+            now,
+            deltas,
+            actor=actor,
+            why=f"{award.name}, {label}",
         )
-        deltas.add(employee, tuple(rules.periods(now)), award.bonus, at)
     if award.badge:
         badge = next((b for b in rules.badges if b.id == award.badge), None)
         tier = badge.tiers[0].name if badge is not None and badge.tiers else ""
-        db.execute(
-            'INSERT INTO "badge_award" (employee, badge, tier, earned_in, event, occurred_at, ruleset_version, '
-            "public_id, salt) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?) "
-            "ON CONFLICT (employee, badge, tier, earned_in) DO NOTHING",
-            (
-                employee,
-                award.badge,
-                tier,
-                period_key,
-                at,
-                rules.version,
-                uuid.uuid4().hex,
-                secrets.token_hex(16),
-            ),
+        insert_badge_awards(
+            db,
+            [badge_award_row(employee, award.badge, tier, period_key, None, at, rules.version)],
         )
     won = db.query(
         "SELECT scope, team FROM \"award_result\" WHERE closing = ? AND employee = ? AND status = 'winner' "
@@ -683,6 +667,7 @@ def give_rank_badges(
         shared = rules.ties == "shared" and ranked and rows[position - 2][1] == score
         ranked.append((int(employee), ranked[-1][1] if shared else position))
     at = db.ts(now)
+    label = period_label(period_key)
     with db.transaction():
         for badge in badges:
             given = {
@@ -692,45 +677,57 @@ def give_rank_badges(
                     (badge.id, period_key),
                 )
             }
+            new: list[tuple[Any, ...]] = []
             for employee, rank in ranked:
                 # Tiers of a rank badge go up in N: the first whose top N holds the rank is the best reached.
                 tier = next((t for t in badge.tiers if rank <= t.goal), None)
                 if tier is None or employee in given:
                     continue
-                db.execute(
-                    'INSERT INTO "badge_award" (employee, badge, tier, earned_in, event, occurred_at, '
-                    "ruleset_version, public_id, salt) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?)",
-                    (
-                        employee,
-                        badge.id,
-                        tier.name,
-                        period_key,
-                        at,
-                        rules.version,
-                        uuid.uuid4().hex,
-                        secrets.token_hex(16),
-                    ),
+                new.append(
+                    badge_award_row(
+                        employee, badge.id, tier.name, period_key, None, at, rules.version
+                    )
                 )
                 if tier.bonus:
-                    label = f"{badge.name} ({tier.name})" if tier.name else badge.name
-                    db.execute(
-                        'INSERT INTO "ledger_entry" (employee, points, kind, event, rule_id, rule_version, '
-                        "ruleset_version, reasons, occurred_at, created_at) "
-                        "VALUES (?, ?, 'badge', NULL, ?, NULL, ?, ?, ?, ?)",
-                        (
-                            employee,
-                            tier.bonus,
-                            f"badge:{badge.id}:{tier.name}" if tier.name else f"badge:{badge.id}",
-                            rules.version,
-                            msgspec.json.encode(
-                                [
-                                    f"Badge earned: {label}, {period_label(period_key)}: +{tier.bonus}"
-                                ]
-                            ).decode(),
-                            at,
-                            at,
-                        ),
-                    )
-                    deltas.add(employee, tuple(rules.periods(now)), tier.bonus, at)
+                    earned = Earned(badge, tier, period_key)
+                    reason = f"Badge earned: {earned.label}, {label}: +{tier.bonus}"
+                    kind = ("badge", earned.rule_id)
+                    _bonus(db, rules, employee, tier.bonus, kind, reason, now, deltas)
+            insert_badge_awards(db, new)
         deltas.write(db)
     return deltas
+
+
+def _bonus(
+    db: Database,
+    rules: CompiledRules,
+    employee: int,
+    points: int,
+    kind_and_rule: tuple[str, str],
+    reason: str,
+    now: datetime,
+    deltas: StandingDeltas,
+    actor: str | None = None,
+    why: str | None = None,
+) -> None:
+    """A reward's points: a ledger entry dated ``now`` (not in the closed period, whose board is frozen) and
+    its standings change."""
+    kind, rule_id = kind_and_rule
+    at = db.ts(now)
+    db.execute(
+        'INSERT INTO "ledger_entry" (employee, points, kind, event, rule_id, rule_version, ruleset_version, '
+        "reasons, actor, why, occurred_at, created_at) VALUES (?, ?, ?, NULL, ?, NULL, ?, ?, ?, ?, ?, ?)",
+        (
+            employee,
+            points,
+            kind,
+            rule_id,
+            rules.version,
+            msgspec.json.encode([reason]).decode(),
+            actor,
+            why,
+            at,
+            at,
+        ),
+    )
+    deltas.add(employee, tuple(rules.periods(now)), points, at)

@@ -7,21 +7,72 @@ it is exact and costs one indexed query.
 
 from __future__ import annotations
 
+import secrets
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from badges.earning import Progress, badge_rules
 from engine.database import Database
 from rules import CompiledRules
 
 __all__ = [
+    "BADGE_AWARD_COLUMNS",
     "AwardRecord",
     "EarnedBadge",
+    "badge_award_row",
     "badge_progress",
     "earned_badges",
     "find_award",
+    "insert_badge_awards",
     "revoke_award",
 ]
+
+
+BADGE_AWARD_COLUMNS = (
+    "employee",
+    "badge",
+    "tier",
+    "earned_in",
+    "event",
+    "occurred_at",
+    "ruleset_version",
+    "public_id",
+    "salt",
+)
+
+
+def badge_award_row(
+    employee: int,
+    badge: str,
+    tier: str,
+    earned_in: str,
+    event: int | None,
+    occurred_at: Any,
+    ruleset_version: str,
+) -> tuple[Any, ...]:
+    """A ``badge_award`` row (:data:`BADGE_AWARD_COLUMNS`), with a fresh public id and recipient salt."""
+    return (
+        employee,
+        badge,
+        tier,
+        earned_in,
+        event,
+        occurred_at,
+        ruleset_version,
+        uuid.uuid4().hex,
+        secrets.token_hex(16),
+    )
+
+
+def insert_badge_awards(db: Database, rows: Sequence[tuple[Any, ...]]) -> int:
+    """Store earned badges. One earned before (a replay, a retried batch, a period closed again) keeps its
+    row, and so its public id: shared Open Badges links stay valid."""
+    return db.insert_rows(
+        "badge_award", BADGE_AWARD_COLUMNS, rows, ("employee", "badge", "tier", "earned_in")
+    )
 
 
 @dataclass(frozen=True)

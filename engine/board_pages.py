@@ -9,13 +9,9 @@ or a board is absent from it, so a lost Redis makes pages slower, never wrong.
 
 from __future__ import annotations
 
-import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-
-import redis
 
 from engine.boards import Board, Boards, Keep
 from engine.database import Database
@@ -30,10 +26,9 @@ from engine.redis_boards import (
     sql_top,
     team_view,
 )
+from engine.redis_circuit import RedisCircuit
 
 __all__ = ["BoardPage", "BoardPages", "MemoryPages", "RedisPages", "team_page"]
-
-log = logging.getLogger("plaudit.boards")
 
 Deltas = dict[tuple[str, str, int], list[Any]]
 
@@ -135,31 +130,19 @@ class MemoryPages:
 
 
 class RedisPages:
-    """Pages from the Redis sorted sets of the scaled setup, and from SQL while Redis is down.
-
-    After a Redis error, Redis is left alone for ``retry_after`` seconds: a dead Redis then costs one
-    connect timeout every few seconds, not one per request.
-    """
+    """Pages from the Redis sorted sets of the scaled setup, and from SQL while Redis is down."""
 
     def __init__(
-        self, boards: RedisBoards, db: Callable[[], Database], retry_after: float = 5.0
+        self, boards: RedisBoards, db: Callable[[], Database], circuit: RedisCircuit
     ) -> None:
         self.redis = boards
         self.ties = boards.ties
         self._db = db
-        self._retry_after = retry_after
-        self._down_until = 0.0
+        self._circuit = circuit
 
     def _ask(self, read: Callable[[], Any]) -> Any:
         """``read()`` from Redis; None when Redis is down or recently was (the caller asks SQL)."""
-        if time.monotonic() < self._down_until:
-            return None
-        try:
-            return read()
-        except redis.RedisError as exc:
-            self._down_until = time.monotonic() + self._retry_after
-            log.warning("Redis unavailable (%s); leaderboards read from SQL for now", exc)
-            return None
+        return self._circuit.call(read, "leaderboards read from SQL for now")
 
     def company(self, board: str, period: str, limit: int, centre: int | None) -> BoardPage:
         got = self._ask(lambda: self.redis.view_page(board, period, centre, limit, view=PUBLIC))
@@ -189,9 +172,12 @@ class RedisPages:
         return False
 
     def scored(self, db: Database, deltas: Deltas) -> None:
-        if self._ask(lambda: self.redis.publish(db, deltas)) is None:
-            log.warning("Redis boards not updated; the periodic reconcile will repair them")
+        self._circuit.call(
+            lambda: self.redis.publish(db, deltas), "boards not updated; reconcile will repair them"
+        )
 
     def refresh(self, db: Database, employee: int) -> None:
-        if self._ask(lambda: self.redis.refresh(db, employee) or True) is None:
-            log.warning("Redis views of employee %s not updated; reconcile will", employee)
+        self._circuit.call(
+            lambda: self.redis.refresh(db, employee),
+            f"views of employee {employee} not updated; reconcile will repair them",
+        )

@@ -31,7 +31,7 @@ from redis.exceptions import LockError
 from rq.cron import CronJob, CronScheduler
 
 from engine.database import Database
-from engine.defaults import BOARD_POINTS
+from engine.defaults import BOARD_POINTS, env_int
 from engine.dispatch import QUEUE_NAME, _WorkerState, sweep
 from engine.redis_boards import RedisBoards
 from engine.roster import unpark_events
@@ -157,33 +157,19 @@ def previous_period(key: str, tz: ZoneInfo, week_start: str = "monday") -> str:
 
 
 # -- configuration ------------------------------------------------------------------------------------------
-def _env_seconds(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if not value:
-        return default
-    seconds = int(value)
-    if seconds <= 0:
-        raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
-    return seconds
-
-
 def close_grace_seconds() -> int:
     """``PLAUDIT_CLOSE_GRACE_SECONDS``, else :data:`DEFAULT_CLOSE_GRACE_SECONDS`."""
-    value = os.environ.get("PLAUDIT_CLOSE_GRACE_SECONDS")
-    if not value:
-        return DEFAULT_CLOSE_GRACE_SECONDS
-    grace = int(value)
-    if grace < 0:
-        raise ValueError(f"PLAUDIT_CLOSE_GRACE_SECONDS must not be negative, got {value!r}")
-    return grace
+    return env_int("PLAUDIT_CLOSE_GRACE_SECONDS", DEFAULT_CLOSE_GRACE_SECONDS)
 
 
 def intervals() -> dict[str, int]:
     """Seconds between runs of each job, from the environment or the defaults above."""
     return {
-        "sweep_pending": _env_seconds("PLAUDIT_SWEEP_INTERVAL", SWEEP_INTERVAL_SECONDS),
-        "reconcile_boards": _env_seconds("PLAUDIT_RECONCILE_INTERVAL", RECONCILE_INTERVAL_SECONDS),
-        "close_periods": _env_seconds("PLAUDIT_CLOSE_INTERVAL", CLOSE_INTERVAL_SECONDS),
+        "sweep_pending": env_int("PLAUDIT_SWEEP_INTERVAL", SWEEP_INTERVAL_SECONDS, minimum=1),
+        "reconcile_boards": env_int(
+            "PLAUDIT_RECONCILE_INTERVAL", RECONCILE_INTERVAL_SECONDS, minimum=1
+        ),
+        "close_periods": env_int("PLAUDIT_CLOSE_INTERVAL", CLOSE_INTERVAL_SECONDS, minimum=1),
     }
 
 

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import io
 import os
-import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -38,8 +37,6 @@ __all__ = [
 
 #: PostgreSQL advisory lock key held while migrating (an arbitrary constant of Plaudit's).
 _MIGRATION_LOCK = 0x504C_4D49
-
-_CONFLICT_KEY = re.compile(r"ON CONFLICT \(([^)]*)\)")
 
 # SQLite allows 32766 parameters per statement since 3.32; stay well under it and under PostgreSQL's 65535.
 MAX_PARAMS = 900
@@ -166,15 +163,17 @@ class Database:
         table: str,
         columns: Sequence[str],
         rows: Sequence[Sequence[Any]],
-        conflict: str = "",
+        key: Sequence[str] = (),
+        on_conflict: str = "DO NOTHING",
     ) -> int:
-        """INSERT many rows (``conflict``: an ``ON CONFLICT …`` clause); returns the rows changed.
+        """INSERT many rows; with a unique ``key``, a row whose key exists gets ``on_conflict`` (``DO NOTHING`` or
+        ``DO UPDATE SET …``). Returns the rows changed.
 
         On PostgreSQL the rows travel by COPY (psycopg formats them in C), into the table itself or, when
-        there is a conflict clause, into a temporary staging table first and from there in ONE set-wise
-        ``INSERT … SELECT … ON CONFLICT``: several times faster than a pipelined executemany of per-row
-        statements. Rows go in in the conflict key's order, so two transactions inserting overlapping keys
-        take their row locks in the same order and cannot deadlock.
+        there is a key, into a temporary staging table first and from there in ONE set-wise
+        ``INSERT … SELECT … ORDER BY key ON CONFLICT``: several times faster than a pipelined executemany of
+        per-row statements. In key order, two transactions inserting overlapping keys take their row locks in
+        the same order and cannot deadlock.
         """
         if not rows:
             return 0
@@ -182,10 +181,11 @@ class Database:
             names = ", ".join(columns)
             marks = ", ".join("?" * len(columns))
             return self.executemany(
-                f'INSERT INTO "{table}" ({names}) VALUES ({marks}) {conflict}', rows
+                f'INSERT INTO "{table}" ({names}) VALUES ({marks}) {_conflict(key, on_conflict)}',
+                rows,
             )
         with self.conn.cursor() as cur:
-            self._copy_insert(cur, table, columns, rows, conflict)
+            self._copy_insert(cur, table, columns, rows, key, on_conflict)
             return max(cur.rowcount, 0)
 
     def insert_rows_returning(
@@ -193,35 +193,40 @@ class Database:
         table: str,
         columns: Sequence[str],
         rows: Sequence[Sequence[Any]],
-        conflict: str,
+        key: Sequence[str],
         returning: str,
     ) -> list[tuple[Any, ...]]:
-        """:meth:`insert_rows` returning ``returning`` of the rows it inserted. PostgreSQL only: SQLite's
-        executemany cannot return rows (ask the table afterwards instead: there it is an indexed look-up)."""
+        """:meth:`insert_rows` (``DO NOTHING`` on ``key``) returning ``returning`` of the rows it inserted.
+        PostgreSQL only: SQLite's executemany cannot return rows (ask the table afterwards instead: there it
+        is an indexed look-up)."""
         if self.dialect != "postgres":
             raise NotImplementedError("insert_rows_returning needs PostgreSQL")
         if not rows:
             return []
         with self.conn.cursor() as cur:
-            self._copy_insert(cur, table, columns, rows, f"{conflict} RETURNING {returning}")
+            self._copy_insert(cur, table, columns, rows, key, f"DO NOTHING RETURNING {returning}")
             return list(cur.fetchall())
 
     def _copy_insert(
-        self, cur: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], tail: str
+        self,
+        cur: Any,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        key: Sequence[str],
+        on_conflict: str,
     ) -> None:
         names = ", ".join(columns)
-        target = table if not tail else self._staging(cur, table, names)
+        target = self._staging(cur, table, names) if key else table
         with cur.copy(f'COPY "{target}" ({names}) FROM STDIN') as copy:
             for row in rows:
                 copy.write_row(row)
-        if not tail:
+        if not key:
             return
-        # In the conflict key's order (COPY does not keep rows in ctid order): two transactions inserting
-        # overlapping keys then lock them in the same order and cannot deadlock.
-        key = _CONFLICT_KEY.search(tail)
-        order = f"ORDER BY {key.group(1)}" if key else ""
+        # ORDER BY the key, not ctid: COPY does not keep rows in ctid order.
         cur.execute(
-            f'INSERT INTO "{table}" ({names}) SELECT {names} FROM "{target}" {order} {tail}'
+            f'INSERT INTO "{table}" ({names}) SELECT {names} FROM "{target}" '
+            f"ORDER BY {', '.join(key)} {_conflict(key, on_conflict)}"
         )
         # Emptied for the next use in this transaction (a temporary table lives as long as the connection).
         with self.conn.cursor() as clear:
@@ -346,3 +351,7 @@ def open_database(config: DatabaseConfig | str | None = None) -> Database:
     if config.migrate:
         db.migrate()
     return db
+
+
+def _conflict(key: Sequence[str], on_conflict: str) -> str:
+    return f"ON CONFLICT ({', '.join(key)}) {on_conflict}" if key else ""

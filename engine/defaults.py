@@ -10,7 +10,23 @@ __all__ = [
     "REPLAY_BATCH_SIZE",
     "SHARDS",
     "SOURCE_DEMO",
+    "env_int",
 ]
+
+
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    """A whole-number setting from the environment; a malformed one is refused by name."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name}: expected a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ValueError(f"{name}: expected at least {minimum}, got {value}")
+    return value
+
 
 #: ``DATABASE_URL``: the embedded default is a SQLite file in the working directory.
 DEFAULT_DATABASE_URL = "sqlite:///plaudit.sqlite"
@@ -33,4 +49,4 @@ SOURCE_DEMO = "demo"
 #: ``PLAUDIT_SHARDS``: events are spread over this many shards by employee. Scaled workers score a shard at a
 #: time, one worker per shard at once, so each employee's events stay in order whatever the number of workers.
 #: Fixed for the life of a database: an event keeps the shard it was given at intake.
-SHARDS = int(os.environ.get("PLAUDIT_SHARDS", "16"))
+SHARDS = env_int("PLAUDIT_SHARDS", 16, minimum=1)

@@ -172,15 +172,15 @@ def accept_events(
     with db.transaction():
         # Insert first and ask only if something was already there: the common case costs no look-up, and
         # ON CONFLICT keeps an event once even when another process stores it at the same moment.
-        conflict = "ON CONFLICT (source, external_id) DO NOTHING"
+        key = ("source", "external_id")
         mine: set[tuple[str, str]] | None = None
         if db.dialect == "postgres":
             inserted = db.insert_rows_returning(
-                "event", _EVENT_COLUMNS, rows, conflict, "source, external_id"
+                "event", _EVENT_COLUMNS, rows, key, "source, external_id"
             )
             if len(inserted) != len(rows):
                 mine = {(source, external_id) for source, external_id in inserted}
-        elif db.insert_rows("event", _EVENT_COLUMNS, rows, conflict) != len(rows):
+        elif db.insert_rows("event", _EVENT_COLUMNS, rows, key) != len(rows):
             mine = set()
             by_source: dict[str, list[str]] = {}
             for source, ext_id in fresh:

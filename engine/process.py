@@ -12,8 +12,6 @@ events back to pending when the roster changes.
 
 from __future__ import annotations
 
-import secrets
-import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -23,6 +21,7 @@ from typing import Any
 import msgspec
 
 from badges.earning import badge_rules
+from engine.badge_awards import badge_award_row, insert_badge_awards
 from engine.database import Database
 from engine.defaults import BATCH_SIZE
 from engine.employees import resolve_employees
@@ -68,20 +67,6 @@ _LEDGER_COLUMNS = (
     "occurred_at",
     "created_at",
 )
-
-
-_BADGE_COLUMNS = (
-    "employee",
-    "badge",
-    "tier",
-    "earned_in",
-    "event",
-    "occurred_at",
-    "ruleset_version",
-    "public_id",
-    "salt",
-)
-_BADGE_CONFLICT = "ON CONFLICT (employee, badge, tier, earned_in) DO NOTHING"
 
 
 def process_batch(
@@ -184,7 +169,7 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
             for got in badge_rules(rules).evaluate(etype, attrs, occurred, points, state):
                 badge, tier = got.badge, got.tier
                 badge_rows.append(
-                    (
+                    badge_award_row(
                         member.id,
                         badge.id,
                         tier.name,
@@ -192,14 +177,11 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
                         event_id,
                         occurred_db,
                         rules.version,
-                        uuid.uuid4().hex,
-                        secrets.token_hex(16),
                     )
                 )
                 if tier.bonus:
-                    rule_id = f"badge:{badge.id}:{tier.name}" if tier.name else f"badge:{badge.id}"
                     why = [f"Badge earned: {got.label}: +{tier.bonus}"]
-                    lines.append((tier.bonus, "badge", rule_id, None, why))
+                    lines.append((tier.bonus, "badge", got.rule_id, None, why))
                 result.badges += 1
         period_keys: tuple[str, ...] | None = None
         for points, kind, rule_id, rule_version, reasons in lines:
@@ -228,19 +210,15 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
     db.insert_rows("ledger_entry", _LEDGER_COLUMNS, ledger_rows)
     standings.write(db)
     result.deltas = standings.deltas
-    # Earned before (a replay, a retried batch): the existing row, and its public id, stay.
-    db.insert_rows("badge_award", _BADGE_COLUMNS, badge_rows, _BADGE_CONFLICT)
-    changed = sorted(
+    insert_badge_awards(db, badge_rows)
+    changed = [
         (f"{key}|{emp}", float(value))
         for emp, state in counters.items()
         for key, value in state.items()
         if stored.get(f"{key}|{emp}") != value
-    )
+    ]
     db.insert_rows(
-        "counter",
-        ("key", "value"),
-        changed,
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        "counter", ("key", "value"), changed, ("key",), "DO UPDATE SET value = excluded.value"
     )
     for (status, reason, version), ids in statuses.items():
         db.execute_in(

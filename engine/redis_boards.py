@@ -35,7 +35,7 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import redis
@@ -197,10 +197,6 @@ class RedisBoards:
         """Points back from a ZSET score (floor division: the time part is never negative)."""
         value = int(float(score))
         return value // _TIME_SPAN
-
-    def decode_reached(self, score: float | bytes | str) -> datetime:
-        """When the points were reached, to the second."""
-        return REACHED_EPOCH + timedelta(seconds=_TIME_MAX - int(float(score)) % _TIME_SPAN)
 
     # -- writes -------------------------------------------------------------------------------------------
     def _expected(
@@ -484,7 +480,7 @@ class RedisBoards:
 
     def members(self, board: str, period: str, view: str) -> list[tuple[int, int, int]] | None:
         """Every member of a (small) view as ``(employee, points, order)``, ``order`` sorting like reached_at
-        (earlier first; :meth:`decode_reached` gives the time), or None when the board is absent from Redis
+        (earlier first; the score's time part), or None when the board is absent from Redis
         (ask SQL). One round trip."""
         pipe = self.client.pipeline(transaction=False)
         pipe.exists(self.key(board, period))

@@ -52,7 +52,8 @@ class StandingDeltas:
         db.insert_rows(
             "standing",
             ("board", "period", "employee", "score", "reached_at"),
-            sorted((*key, pts, at) for key, (pts, at) in self.deltas.items()),
-            'ON CONFLICT (board, period, employee) DO UPDATE SET score = "standing".score + excluded.score, '
+            [(*key, pts, at) for key, (pts, at) in self.deltas.items()],
+            ("board", "period", "employee"),
+            'DO UPDATE SET score = "standing".score + excluded.score, '
             f'reached_at = {db.greatest}("standing".reached_at, excluded.reached_at)',
         )

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -24,6 +23,8 @@ from types import TracebackType
 
 import pytest
 import redis
+
+from tests.servers import free_port
 
 __all__ = ["RedisServer", "find_redis_server", "redis_server", "redis_url", "started_server"]
 
@@ -41,19 +42,13 @@ def find_redis_server() -> str | None:
     return str(binary) if binary.is_file() else None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class RedisServer:
     """One ``redis-server`` process on 127.0.0.1; :meth:`restart` keeps the port, so clients reconnect to
     the same URL and find it empty (no persistence: a restart loses everything, as a real outage may)."""
 
     def __init__(self, binary: str, port: int | None = None) -> None:
         self.binary = binary
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self.directory = Path(tempfile.mkdtemp(prefix="plaudit-redis-"))
         self.process: subprocess.Popen[bytes] | None = None
 

@@ -21,6 +21,7 @@ from engine.process import process_pending
 from engine.roster import import_roster
 from engine.rulebook import publish
 from rules import load_rules_text
+from tests.test_pipeline import share
 
 ROOT = Path(__file__).resolve().parent.parent
 WEBHOOKS = ROOT.parent / "shared" / "data" / "webhooks"
@@ -37,17 +38,6 @@ E3,olga@example.com,Ольга,Иванова,Marketing,public
 E4,hidden@example.com,Hanna,Hidden,Sales,hidden
 E5,teamonly@example.com,Tom,Teamonly,Marketing,team
 """
-
-
-def share(eid: str, employee: str, at: str, content: str = "p1", **extra: object) -> dict:
-    return {
-        "source": "tool",
-        "id": eid,
-        "type": "share",
-        "employee": employee,
-        "occurred_at": at,
-        "attributes": {"content_id": content, "content_kind": "curated", **extra},
-    }
 
 
 class Api:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from badges.openbadges import missing_fields, unbake, verify_recipient
-from tests.test_api import Api, api, share
+from tests.test_api import Api, api
+from tests.test_pipeline import share
 
 __all__ = ["api"]
 

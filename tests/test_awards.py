@@ -32,6 +32,7 @@ from engine.rulebook import load_rulebook, publish
 from engine.shoutouts import feed
 from rules import CompiledRules, load_rules_text
 from tests.rules.rules_support import BASE
+from tests.test_pipeline import share as pipeline_share
 
 __all__ = ["prepared", "program", "referral", "scored", "share"]
 
@@ -76,14 +77,8 @@ awards:
 
 
 def share(eid: str, employee: str, at: str) -> dict:
-    return {
-        "source": "tool",
-        "id": eid,
-        "type": "share",
-        "employee": employee,
-        "occurred_at": at,
-        "attributes": {"content_id": eid, "content_kind": "curated"},
-    }
+    """A curated share of its own post (content id = event id: no repeat discounts)."""
+    return pipeline_share(eid, employee, at, eid)
 
 
 def referral(eid: str, employee: str, at: str) -> dict:

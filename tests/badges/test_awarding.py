@@ -12,6 +12,7 @@ from engine.replay import replay
 from engine.roster import import_roster
 from engine.rulebook import load_rulebook, publish
 from tests.rules.rules_support import BASE
+from tests.test_pipeline import share as pipeline_share
 
 PROGRAM = (
     BASE
@@ -36,14 +37,8 @@ badges:
 
 
 def share(eid: str, employee: str, at: str) -> dict:
-    return {
-        "source": "tool",
-        "id": eid,
-        "type": "share",
-        "employee": employee,
-        "occurred_at": at,
-        "attributes": {"content_id": eid, "content_kind": "curated"},
-    }
+    """A curated share of its own post (content id = event id: no repeat discounts)."""
+    return pipeline_share(eid, employee, at, eid)
 
 
 def prepared(db: Database) -> None:

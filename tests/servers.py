@@ -1,0 +1,87 @@
+"""Real servers for tests and benchmarks: a free port, and a throwaway PostgreSQL.
+
+PostgreSQL comes from the machine's ``initdb``/``pg_ctl`` (run as the ``postgres`` user when we are root, since
+PostgreSQL refuses to run as root), on a free port with its socket in a temporary directory, without fsync:
+data that dies with the test needs no durability. Redis is in ``tests/redis_server.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["PG_OPTIONS", "find_pg_binary", "free_port", "postgres_server"]
+
+#: Server settings of a throwaway PostgreSQL: nothing it holds must survive a crash.
+PG_OPTIONS = "-c fsync=off -c synchronous_commit=off"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def find_pg_binary(name: str) -> str | None:
+    """``initdb`` or ``pg_ctl`` on PATH, else in Debian's /usr/lib/postgresql/<version>/bin, else None."""
+    found = shutil.which(name)
+    if found:
+        return found
+    for candidate in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True):
+        return str(candidate)
+    return None
+
+
+@contextlib.contextmanager
+def postgres_server(extra_options: str = "") -> Iterator[str]:
+    """A PostgreSQL on a free port for the block; yields ``postgresql://postgres@127.0.0.1:PORT``.
+
+    LookupError when the binaries are missing (tests skip, benchmarks stop, each saying so).
+    """
+    initdb, pg_ctl = find_pg_binary("initdb"), find_pg_binary("pg_ctl")
+    if not (initdb and pg_ctl):
+        raise LookupError("PostgreSQL binaries (initdb, pg_ctl) not found")
+    run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    base = Path(tempfile.mkdtemp(prefix="plaudit-pg-"))
+    data, sockets = base / "data", base / "sock"
+    sockets.mkdir()
+    if run_as:
+        shutil.chown(base, "postgres")
+        shutil.chown(sockets, "postgres")
+    port = free_port()
+    subprocess.run(
+        [
+            *run_as,
+            initdb,
+            "-D",
+            str(data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 {PG_OPTIONS} {extra_options}"
+    subprocess.run(
+        [*run_as, pg_ctl, "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start"],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}"
+    finally:
+        subprocess.run(
+            [*run_as, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True
+        )
+        shutil.rmtree(base, ignore_errors=True)

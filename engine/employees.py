@@ -31,6 +31,7 @@ __all__ = [
     "ledger_page",
     "period_scores",
     "resolve_employees",
+    "set_active",
     "set_visibility",
     "shard_of",
 ]
@@ -124,10 +125,16 @@ class CapUse:
 
 @dataclass(frozen=True, slots=True)
 class Member:
-    """An employee as scoring needs them: which id, and whether they still earn."""
+    """An employee as scoring needs them: which id, and until when they earn."""
 
     id: int
     active: bool
+    deactivated_at: datetime | None = None
+
+    def earns(self, occurred: datetime) -> bool:
+        """Whether an event at ``occurred`` counts: always while active; once deactivated, only what happened
+        before (a replay gives them the same points as before). Someone created inactive never earns."""
+        return self.active or (self.deactivated_at is not None and occurred < self.deactivated_at)
 
 
 def resolve_employees(db: Database, refs: set[str]) -> dict[str, Member]:
@@ -135,17 +142,38 @@ def resolve_employees(db: Database, refs: set[str]) -> dict[str, Member]:
     found: dict[str, Member] = {}
     ids = [r for r in refs if "@" not in r]
     emails = [r for r in refs if "@" in r]
-    if ids:
-        for eid, ext, active in db.query_in(
-            'SELECT id, external_id, active FROM "employee" WHERE external_id IN ({in})', ids
+    for column, refs_of in (("external_id", ids), ("email", emails)):
+        if not refs_of:
+            continue
+        for eid, ref, active, deactivated_at in db.query_in(
+            f'SELECT id, {column}, active, deactivated_at FROM "employee" WHERE {column} IN ({{in}})',
+            refs_of,
         ):
-            found[ext] = Member(eid, bool(active))
-    if emails:
-        for eid, email, active in db.query_in(
-            'SELECT id, email, active FROM "employee" WHERE email IN ({in})', emails
-        ):
-            found[email] = Member(eid, bool(active))
+            until = db.read_ts(deactivated_at) if deactivated_at is not None else None
+            found[ref] = Member(eid, bool(active), until)
     return found
+
+
+def set_active(db: Database, employee_ids: list[int], active: bool, at: datetime) -> list[int]:
+    """Deactivate (they stop earning from ``at`` and leave the boards; their history stays) or reactivate
+    employees, in the caller's transaction; returns the ids whose state changed."""
+    if not employee_ids:
+        return []
+    changed = [
+        int(eid)
+        for (eid,) in db.query_in(
+            'SELECT id FROM "employee" WHERE active = ? AND id IN ({in})',
+            employee_ids,
+            [not active],
+        )
+    ]
+    if changed:
+        db.execute_in(
+            'UPDATE "employee" SET active = ?, deactivated_at = ?, updated_at = ? WHERE id IN ({in})',
+            changed,
+            [active, None if active else db.ts(at), db.ts(at)],
+        )
+    return changed
 
 
 def shard_of(employee_id: int | None, ref: str, shards: int = SHARDS) -> int:

@@ -10,14 +10,17 @@ pseudonym and every total stays consistent, while what identifies them is remove
 * their badge assertions: revoked (an Open Badges assertion is a statement about a person, hashed email and
   all).
 
-The employee is also deactivated and hidden: they stop earning and leave every public board.
+The employee is also deactivated (from now: their earlier points stay theirs, a replay included) and
+hidden: they stop earning and leave every public board.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from engine.database import Database
+from engine.employees import set_active
 
 __all__ = ["ERASED_MESSAGE", "ErasureError", "ErasureResult", "erase_employee"]
 
@@ -58,10 +61,12 @@ def erase_employee(db: Database, ref: str) -> ErasureResult:
             if refs
             else 0
         )
+        set_active(db, [employee_id], False, datetime.now(UTC))
         db.execute(
             'UPDATE "employee" SET external_id = ?, email = NULL, name = ?, manager_external_id = NULL, '
-            "locale = '', visibility = 'hidden', active = ? WHERE id = ?",
-            (pseudonym, "Erased employee", False, employee_id),
+            "locale = '', visibility = 'hidden', user_name = NULL, scim_external_id = NULL, "
+            "given_name = '', family_name = '' WHERE id = ?",
+            (pseudonym, "Erased employee", employee_id),
         )
         shoutouts = db.execute(
             'UPDATE "shoutout" SET message = ? WHERE giver = ? AND message <> ?',

@@ -114,11 +114,11 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
             statuses[("parked", f"unknown employee {ref!r}", None)].append(event_id)
             result.parked += 1
             continue
-        if not member.active:
+        occurred = read_ts(occurred_raw)
+        if not member.earns(occurred):
             statuses[("done", "employee inactive: not scored", None)].append(event_id)
             result.skipped += 1
             continue
-        occurred = read_ts(occurred_raw)
         rules = book.for_time(occurred)
         if rules is None:
             statuses[("done", "no ruleset in effect at occurred_at", None)].append(event_id)

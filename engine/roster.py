@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from engine.database import Database
-from engine.employees import shard_of
+from engine.employees import set_active, shard_of
 
 __all__ = [
     "RosterError",
@@ -92,6 +92,10 @@ class RosterRow:
 class RosterResult:
     created: int = 0
     updated: int = 0
+    #: Of the updated: who stopped earning (``active`` no, or missing from the file with
+    #: ``deactivate_missing``) and who came back.
+    deactivated: int = 0
+    reactivated: int = 0
     unparked: int = 0
     rows: list[RosterRow] = field(default_factory=list)
 
@@ -163,7 +167,8 @@ def parse_roster(text: str, filename: str = "roster.csv") -> list[RosterRow]:
                 locale=get.get("locale", ""),
                 pilot_group=_flag(get.get("pilot_group", ""), "pilot_group", problems, where),
                 visibility=visibility,
-                active=_flag(get.get("active", "yes"), "active", problems, where),
+                # An empty cell keeps the default: in the program.
+                active=_flag(get.get("active") or "yes", "active", problems, where),
             )
         )
     if problems:
@@ -198,18 +203,36 @@ _SYNCED = (
     "pilot_group",
     "active",
 )
+#: The columns a new employee gets from the file.
+_INSERTED = ("external_id", *_SYNCED, "visibility")
 
 
 @dataclass
 class RosterPlan:
-    """What an import would do: who is new, who changes and in which columns, who stays as is."""
+    """What an import would do: who is new, who changes and in which columns, who stays as is, and (with
+    ``deactivate_missing``) who is deactivated for not being in the file."""
 
     created: list[str] = field(default_factory=list)
     changed: dict[str, list[str]] = field(default_factory=dict)
     unchanged: int = 0
+    missing: list[str] = field(default_factory=list)
 
 
-def plan_roster(db: Database, rows: list[RosterRow]) -> RosterPlan:
+def _missing(db: Database, rows: list[RosterRow]) -> list[tuple[int, str]]:
+    """Active employees the file does not name: (id, external id), ordered by external id."""
+    named = {r.external_id for r in rows}
+    return [
+        (eid, ext)
+        for eid, ext in db.query(
+            'SELECT id, external_id FROM "employee" WHERE active = ? ORDER BY external_id', [True]
+        )
+        if ext not in named
+    ]
+
+
+def plan_roster(
+    db: Database, rows: list[RosterRow], *, deactivate_missing: bool = False
+) -> RosterPlan:
     """Compare rows with the employees stored now; writes nothing (``plaudit roster import --dry-run``)."""
     stored = {
         r[0]: r[1:]
@@ -234,6 +257,8 @@ def plan_roster(db: Database, rows: list[RosterRow]) -> RosterPlan:
             plan.changed[row.external_id] = changed
         else:
             plan.unchanged += 1
+    if deactivate_missing:
+        plan.missing = [ext for _, ext in _missing(db, rows)]
     return plan
 
 
@@ -254,50 +279,59 @@ def read_roster(
 
 
 def import_roster(
-    db: Database, source: str | Path | list[RosterRow], filename: str | None = None
+    db: Database,
+    source: str | Path | list[RosterRow],
+    filename: str | None = None,
+    *,
+    deactivate_missing: bool = False,
+    now: datetime | None = None,
 ) -> RosterResult:
-    """Create or update employees from a CSV path, CSV text or parsed rows, in one transaction."""
+    """Create, update and deactivate employees from a CSV path, CSV text or parsed rows, in one transaction.
+
+    ``active`` no deactivates (they stop earning from now on and leave the boards; their history stays),
+    yes reactivates; ``deactivate_missing`` deactivates every active employee the file does not name (the
+    file is the whole roster). Visibility is the employee's own choice: only a new employee takes the file's.
+    """
     rows = read_roster(source, filename)
     result = RosterResult(rows=rows)
-    now = db.ts(datetime.now(UTC))
+    at = now or datetime.now(UTC)
+    stamp = db.ts(at)
     with db.transaction():
         known = {
-            r[0]
-            for r in db.query_in(
-                'SELECT external_id FROM "employee" WHERE external_id IN ({in})',
+            ext: bool(active)
+            for ext, active in db.query_in(
+                'SELECT external_id, active FROM "employee" WHERE external_id IN ({in})',
                 [r.external_id for r in rows],
             )
         }
+        missing = _missing(db, rows) if deactivate_missing else []
         result.updated = len(known)
         result.created = len(rows) - len(known)
-        db.executemany(
-            'INSERT INTO "employee" (external_id, email, name, team, department, manager_external_id, locale, '
-            "pilot_group, visibility, active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (external_id) DO UPDATE SET email = excluded.email, name = excluded.name, "
-            "team = excluded.team, department = excluded.department, "
-            "manager_external_id = excluded.manager_external_id, locale = excluded.locale, "
-            "pilot_group = excluded.pilot_group, active = excluded.active",
-            [
-                (
-                    r.external_id,
-                    r.email,
-                    r.name,
-                    r.team,
-                    r.department,
-                    r.manager_external_id,
-                    r.locale,
-                    r.pilot_group,
-                    r.visibility,
-                    r.active,
-                    now,
-                )
-                for r in rows
-            ],
+        db.insert_rows(
+            "employee",
+            (*_INSERTED, "created_at", "updated_at"),
+            [(*(getattr(r, c) for c in _INSERTED), stamp, stamp) for r in rows],
+            ("external_id",),
+            "DO UPDATE SET "
+            + ", ".join(f"{c} = excluded.{c}" for c in _SYNCED if c != "active")
+            + ", updated_at = excluded.updated_at",
         )
         ids = dict(
             db.query_in(
                 'SELECT external_id, id FROM "employee" WHERE external_id IN ({in})',
                 [r.external_id for r in rows],
+            )
+        )
+        flips = [r for r in rows if r.external_id in known and known[r.external_id] != r.active]
+        result.reactivated = len(
+            set_active(db, [ids[r.external_id] for r in flips if r.active], True, at)
+        )
+        result.deactivated = len(
+            set_active(
+                db,
+                [ids[r.external_id] for r in flips if not r.active] + [eid for eid, _ in missing],
+                False,
+                at,
             )
         )
         result.unparked = unpark_events(

@@ -27,10 +27,12 @@ __all__ = [
     "AwardResult",
     "BadgeAward",
     "BoardArchive",
+    "ConnectorState",
     "Counter",
     "Employee",
     "Event",
     "LedgerEntry",
+    "OutboxMessage",
     "Ruleset",
     "Shoutout",
     "ShoutoutRecipient",
@@ -52,7 +54,18 @@ class Employee(Table):
     #: public: on every board; team: only on the own team's board; hidden: on no public board.
     visibility = Varchar(length=16, default="public")
     active = Boolean(default=True)
+    #: When they stopped earning: events that occurred from then on are not scored (a replay agrees), while
+    #: points from before stay theirs. None while active.
+    deactivated_at = Timestamptz(null=True, default=None)
+    #: SCIM: the identity provider's ``userName`` and its own id for the user (``externalId``), the given and
+    #: family names as sent, and whether the provider deleted the user (gone from SCIM, history kept).
+    user_name = Varchar(length=320, null=True, default=None)
+    scim_external_id = Varchar(length=255, null=True, default=None, index=True)
+    given_name = Varchar(length=255, default="")
+    family_name = Varchar(length=255, default="")
+    deprovisioned = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
 
 
 class Event(Table):
@@ -237,6 +250,40 @@ class BoardArchive(Table):
     reached_at = Timestamptz()
 
 
+class OutboxMessage(Table):
+    """A reward message for an HR system, written in the same transaction as what triggered it.
+
+    Unique per (reward, idempotency_key): the same trigger seen again (a retried batch, a replay) adds nothing.
+    status: ``pending`` (due at ``next_attempt_at``) -> ``sending`` (claimed until ``lease_until``; a worker that
+    dies mid-send leaves it to be claimed again) -> ``delivered`` | ``dead`` (the last try failed, or the
+    endpoint is gone; ``plaudit outbox retry`` sends it again).
+    """
+
+    reward = Varchar(length=64)
+    trigger = Varchar(length=32)
+    connector = Varchar(length=64, index=True)
+    idempotency_key = Varchar(length=255)
+    #: Standard Webhooks ``webhook-id``: derived from reward and key, so every attempt carries the same one.
+    message_id = Varchar(length=64, unique=True)
+    employee = ForeignKey(references=Employee, null=True, default=None, on_delete=OnDelete.restrict)
+    payload = JSON(default="{}")
+    status = Varchar(length=16, default="pending")
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz()
+    lease_until = Timestamptz(null=True, default=None)
+    last_error = Text(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    delivered_at = Timestamptz(null=True, default=None)
+
+
+class ConnectorState(Table):
+    """A connector HR's systems told us to stop using (410 Gone): no message goes to it until HR re-sends."""
+
+    connector = Varchar(length=64, unique=True)
+    disabled_at = Timestamptz()
+    reason = Text(default="")
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     Employee,
     Event,
@@ -251,4 +298,6 @@ ALL_TABLES: tuple[type[Table], ...] = (
     AwardClosing,
     AwardResult,
     BoardArchive,
+    OutboxMessage,
+    ConnectorState,
 )

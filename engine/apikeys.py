@@ -26,8 +26,9 @@ __all__ = [
     "verify_key",
 ]
 
-#: events:write sends events; read reads boards, profiles and feeds; admin is HR: keys, adjustments, everything.
-SCOPES = ("events:write", "read", "admin")
+#: events:write sends events; read reads boards, profiles and feeds; admin is HR: keys, adjustments, everything;
+#: scim is an identity provider (Okta, Entra ID) provisioning employees at /scim/v2.
+SCOPES = ("events:write", "read", "admin", "scim")
 KEY_PREFIX = "pk_"
 _PREFIX_LEN = 11  # "pk_" + 8 characters
 

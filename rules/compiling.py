@@ -25,11 +25,13 @@ from rules.spec import (
     BadgeSpec,
     CampaignSpec,
     CapSpec,
+    ConnectorSpec,
     FixedPoints,
     LeaderboardSpec,
     PointsByValue,
     PointsFromField,
     ProgramSpec,
+    RewardSpec,
     RuleSpec,
     ShoutoutSpec,
 )
@@ -344,6 +346,8 @@ class CompiledRules:
         self.sources: dict[str, SourceSpec] = program.sources
         self.badges: tuple[BadgeSpec, ...] = program.badges  # empty: no badges
         self.awards: tuple[AwardSpec, ...] = program.awards  # empty: no awards
+        self.connectors: dict[str, ConnectorSpec] = program.connectors
+        self.rewards: tuple[RewardSpec, ...] = program.rewards  # empty: nothing goes out
         self._mapper = SourceMapper(program.sources, program.event_types, self.validate_event)
 
     def _dispatchers(

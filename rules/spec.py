@@ -43,6 +43,16 @@ from rules._fields import (
     is_number,
 )
 from rules._report import Issues, unknown_name
+from rules._reward_sections import (
+    CONNECTOR_KINDS,
+    REWARD_TRIGGERS,
+    TEMPLATE_VARIABLES,
+    ConnectorSpec,
+    PayoutRate,
+    RewardSections,
+    RewardSpec,
+    template_fields,
+)
 from rules._yaml import INVALID, YNode
 from rules.conditions import Cond, parse_condition, render, valid_field_name
 from rules.periods import WEEK_STARTS
@@ -68,7 +78,10 @@ __all__ = [
     "BADGE_SHAPES",
     "BADGE_WINDOWS",
     "CAP_PERIODS",
+    "CONNECTOR_KINDS",
     "ONCE_PERIODS",
+    "REWARD_TRIGGERS",
+    "TEMPLATE_VARIABLES",
     "TIE_POLICIES",
     "AwardSpec",
     "BadgeCriteria",
@@ -76,17 +89,20 @@ __all__ = [
     "BadgeTier",
     "CampaignSpec",
     "CapSpec",
+    "ConnectorSpec",
     "EventTypeSpec",
     "FieldSpec",
     "FixedPoints",
     "LeaderboardSpec",
     "MultiplierSpec",
     "OnceSpec",
+    "PayoutRate",
     "Points",
     "PointsByValue",
     "PointsFromField",
     "ProgramSpec",
     "RepeatSpec",
+    "RewardSpec",
     "RuleSpec",
     "ShoutoutSpec",
     "TestEventSpec",
@@ -94,6 +110,7 @@ __all__ = [
     "ValueSpec",
     "WeightSpec",
     "build_program",
+    "template_fields",
 ]
 
 CAP_PERIODS: Final = ("day", "week", "month")
@@ -246,6 +263,8 @@ class ProgramSpec(msgspec.Struct, frozen=True):
     sources: dict[str, SourceSpec] = msgspec.field(default_factory=dict)
     badges: tuple[BadgeSpec, ...] = ()
     awards: tuple[AwardSpec, ...] = ()
+    connectors: dict[str, ConnectorSpec] = msgspec.field(default_factory=dict)
+    rewards: tuple[RewardSpec, ...] = ()
 
 
 # name -> required; walked in this order because later sections refer to earlier ones.
@@ -260,6 +279,8 @@ _SECTIONS: Final = {
     "sources": False,
     "badges": False,  # after rules: a badge may name any event type
     "awards": False,  # after rules and badges: an award names both
+    "connectors": False,
+    "rewards": False,  # after badges, awards and connectors: a reward names them
     "tests": False,
 }
 
@@ -322,10 +343,11 @@ def _what(value: Any) -> str:
     return describe_value(value)
 
 
-class _Walker(BadgeSections):
+class _Walker(BadgeSections, RewardSections):
     """Checks one YAML tree against the schema; every method reports and returns None on error.
 
-    The `badges:` and `awards:` sections are walked by the methods of ``BadgeSections``.
+    The `badges:` and `awards:` sections are walked by the methods of ``BadgeSections``, `connectors:` and
+    `rewards:` by those of ``RewardSections``.
     """
 
     def __init__(self, issues: Issues) -> None:
@@ -343,6 +365,9 @@ class _Walker(BadgeSections):
         self.badges: list[BadgeSpec] = []
         self.badge_ids_seen: set[str] = set()  # ids of badges, valid or not (for references)
         self.awards: list[AwardSpec] = []
+        self.connectors: dict[str, ConnectorSpec] = {}
+        self.connector_ids_seen: set[str] = set()
+        self.rewards: list[RewardSpec] = []
         self.program: dict[str, Any] | None = None
         self.rule_ids_seen: set[str] = set()  # ids of rules, valid or not (for references)
 
@@ -1416,6 +1441,8 @@ def build_program(root: YNode, issues: Issues) -> ProgramSpec | None:
         sources=walker.sources,
         badges=tuple(walker.badges),
         awards=tuple(walker.awards),
+        connectors=walker.connectors,
+        rewards=tuple(walker.rewards),
         rule_versions={
             r.id: _rule_version(r, walker.caps, walker.campaigns) for r in walker.rules.values()
         },

@@ -23,11 +23,12 @@ import msgspec
 from badges.card import AwardCard
 from badges.earning import Earned
 from engine.badge_awards import badge_award_row, insert_badge_awards
-from engine.cron import period_end, period_kind, period_start, previous_period
 from engine.database import Database
 from engine.defaults import BOARD_POINTS
+from engine.outbox import RewardCause, queue_rewards
 from engine.standings import StandingDeltas
 from rules import CompiledRules
+from rules.periods import period_end, period_kind, period_start, previous_period
 from rules.spec import AwardSpec
 
 __all__ = [
@@ -483,7 +484,21 @@ def _reward(
         insert_badge_awards(
             db,
             [badge_award_row(employee, award.badge, tier, period_key, None, at, rules.version)],
+            rules,
         )
+    queue_rewards(
+        db,
+        rules,
+        "award_won",
+        [
+            RewardCause(
+                employee,
+                {"award.id": award.id, "award.name": award.name, "award.period": period_key},
+                subject=award.id,
+            )
+        ],
+        now,
+    )
     won = db.query(
         "SELECT scope, team FROM \"award_result\" WHERE closing = ? AND employee = ? AND status = 'winner' "
         "ORDER BY scope, team",
@@ -693,7 +708,7 @@ def give_rank_badges(
                     reason = f"Badge earned: {earned.label}, {label}: +{tier.bonus}"
                     kind = ("badge", earned.rule_id)
                     _bonus(db, rules, employee, tier.bonus, kind, reason, now, deltas)
-            insert_badge_awards(db, new)
+            insert_badge_awards(db, new, rules)
         deltas.write(db)
     return deltas
 

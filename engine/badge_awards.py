@@ -16,6 +16,7 @@ from typing import Any
 
 from badges.earning import Progress, badge_rules
 from engine.database import Database
+from engine.outbox import RewardCause, queue_rewards
 from rules import CompiledRules
 
 __all__ = [
@@ -67,12 +68,38 @@ def badge_award_row(
     )
 
 
-def insert_badge_awards(db: Database, rows: Sequence[tuple[Any, ...]]) -> int:
-    """Store earned badges. One earned before (a replay, a retried batch, a period closed again) keeps its
-    row, and so its public id: shared Open Badges links stay valid."""
-    return db.insert_rows(
+def insert_badge_awards(
+    db: Database, rows: Sequence[tuple[Any, ...]], rules: CompiledRules | None = None
+) -> int:
+    """Store earned badges, and the outbox messages of ``rules``' badge_awarded rewards with them.
+
+    One earned before (a replay, a retried batch, a period closed again) keeps its row, and so its public
+    id: shared Open Badges links stay valid; its message has the same idempotency key, so it is not sent
+    again either."""
+    added = db.insert_rows(
         "badge_award", BADGE_AWARD_COLUMNS, rows, ("employee", "badge", "tier", "earned_in")
     )
+    if rules is not None and rules.rewards and rows:
+        names = {b.id: b.name for b in rules.badges}
+        queue_rewards(
+            db,
+            rules,
+            "badge_awarded",
+            [
+                RewardCause(
+                    employee,
+                    {
+                        "badge.id": badge,
+                        "badge.name": names.get(badge, badge),
+                        "badge.tier": tier,
+                        "badge.window": window,
+                    },
+                    subject=badge,
+                )
+                for employee, badge, tier, window, *_ in rows
+            ],
+        )
+    return added
 
 
 @dataclass(frozen=True)

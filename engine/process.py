@@ -25,6 +25,7 @@ from engine.badge_awards import badge_award_row, insert_badge_awards
 from engine.database import Database
 from engine.defaults import BATCH_SIZE
 from engine.employees import resolve_employees
+from engine.rewards import queue_milestones
 from engine.rulebook import RuleBook, load_rulebook
 from engine.standings import StandingDeltas
 
@@ -210,7 +211,9 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
     db.insert_rows("ledger_entry", _LEDGER_COLUMNS, ledger_rows)
     standings.write(db)
     result.deltas = standings.deltas
-    insert_badge_awards(db, badge_rows)
+    insert_badge_awards(db, badge_rows, book.current)
+    if book.current is not None and book.current.rewards:
+        queue_milestones(db, book.current, standings)
     changed = [
         (f"{key}|{emp}", float(value))
         for emp, state in counters.items()

@@ -33,6 +33,7 @@ __all__ = [
     "Event",
     "LedgerEntry",
     "OutboxMessage",
+    "PayoutClosing",
     "Ruleset",
     "Shoutout",
     "ShoutoutRecipient",
@@ -276,6 +277,20 @@ class OutboxMessage(Table):
     delivered_at = Timestamptz(null=True, default=None)
 
 
+class PayoutClosing(Table):
+    """A monthly payout reward closed for one month: unique per (reward, period), so its amounts are computed
+    once and its messages (a payroll file, a bonus per person) queued once, whatever late events do."""
+
+    reward = Varchar(length=64)
+    period = Varchar(length=16)
+    currency = Varchar(length=3)
+    #: The sum paid, in cents, and to how many people, after the department budgets.
+    total_cents = Integer(default=0)
+    employees = Integer(default=0)
+    actor = Varchar(length=255, default="")
+    closed_at = Timestamptz()
+
+
 class ConnectorState(Table):
     """A connector HR's systems told us to stop using (410 Gone): no message goes to it until HR re-sends."""
 
@@ -299,5 +314,6 @@ ALL_TABLES: tuple[type[Table], ...] = (
     AwardResult,
     BoardArchive,
     OutboxMessage,
+    PayoutClosing,
     ConnectorState,
 )

@@ -6,12 +6,23 @@ come from ``occurred_at`` (when the employee acted), never from arrival time.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import re
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Final, NamedTuple
 from zoneinfo import ZoneInfo
 
-__all__ = ["PERIOD_KINDS", "WEEK_STARTS", "PeriodKeyCache", "PeriodKeys", "period_keys"]
+__all__ = [
+    "PERIOD_KINDS",
+    "WEEK_STARTS",
+    "PeriodKeyCache",
+    "PeriodKeys",
+    "period_end",
+    "period_keys",
+    "period_kind",
+    "period_start",
+    "previous_period",
+]
 
 PERIOD_KINDS: Final = ("day", "week", "month", "quarter", "all")
 WEEK_STARTS: Final = ("monday", "sunday")
@@ -90,3 +101,77 @@ class PeriodKeyCache:
                 self._cache.clear()  # bounded: a long replay must not grow it forever
             self._cache[slot] = keys
         return keys
+
+
+_KEY_FORMATS = {
+    "day": re.compile(r"(\d{4})-(\d{2})-(\d{2})"),
+    "week": re.compile(r"(\d{4})-W(\d{2})"),
+    "month": re.compile(r"(\d{4})-(\d{2})"),
+    "quarter": re.compile(r"(\d{4})-Q([1-4])"),
+}
+
+
+# -- period keys back to instants ------------------------------------------------------------------------------------------------
+def period_kind(key: str) -> str:
+    """``day``, ``week``, ``month``, ``quarter`` or ``all`` for a key of :mod:`rules.periods`; ValueError if
+    the key has none of their formats."""
+    if key == "all":
+        return "all"
+    for kind, pattern in _KEY_FORMATS.items():
+        if pattern.fullmatch(key):
+            return kind
+    raise ValueError(f"not a period key: {key!r}")
+
+
+def _first_day(key: str, week_start: str) -> tuple[date, date]:
+    """The first local date of the period and the first date after it."""
+    kind = period_kind(key)
+    if kind == "all":
+        raise ValueError('the period "all" has no start or end')
+    numbers = [int(n) for n in _KEY_FORMATS[kind].fullmatch(key).groups()]  # type: ignore[union-attr]
+    if kind == "day":
+        first = date(*numbers)
+        return first, first + timedelta(days=1)
+    if kind == "week":
+        # A Sunday week runs Sunday..Saturday and carries the ISO label of the Monday inside it.
+        monday = date.fromisocalendar(numbers[0], numbers[1], 1)
+        first = monday - timedelta(days=1) if week_start == "sunday" else monday
+        return first, first + timedelta(days=7)
+    year, month = (numbers[0], numbers[1]) if kind == "month" else (numbers[0], 3 * numbers[1] - 2)
+    if not 1 <= month <= 12:
+        raise ValueError(f"not a period key: {key!r}")
+    months = 1 if kind == "month" else 3
+    after_year, after_month = divmod(month - 1 + months, 12)
+    return date(year, month, 1), date(year + after_year, after_month + 1, 1)
+
+
+def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    # fold=0: in a DST gap at midnight this is the first instant of the day (the wall clock shows 01:00);
+    # when midnight repeats (a fall-back from 01:00) the day starts at its first occurrence.
+    return datetime.combine(day, time(0), tz).astimezone(UTC)
+
+
+def period_start(key: str, tz: ZoneInfo, week_start: str = "monday") -> datetime:
+    """The first instant (UTC) of a day, week, month or quarter key as cut in ``tz``."""
+    if week_start not in WEEK_STARTS:
+        raise ValueError(f'week_start must be "monday" or "sunday", got {week_start!r}')
+    return _local_midnight(_first_day(key, week_start)[0], tz)
+
+
+def period_end(key: str, tz: ZoneInfo, week_start: str = "monday") -> datetime | None:
+    """The first instant (UTC) after a period key as cut in ``tz`` (the next period's start); None for
+    ``all``, which never ends. Local midnights, so a DST day is 23 or 25 hours long."""
+    if week_start not in WEEK_STARTS:
+        raise ValueError(f'week_start must be "monday" or "sunday", got {week_start!r}')
+    if key == "all":
+        return None
+    return _local_midnight(_first_day(key, week_start)[1], tz)
+
+
+def previous_period(key: str, tz: ZoneInfo, week_start: str = "monday") -> str:
+    """The key of the period of the same kind just before ``key`` (``all`` has none: itself)."""
+    kind = period_kind(key)
+    if kind == "all":
+        return key
+    before = period_start(key, tz, week_start) - timedelta(microseconds=1)
+    return period_keys(before, tz, week_start).of(kind)

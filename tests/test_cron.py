@@ -26,10 +26,6 @@ from rq.job import Job
 from engine.cron import (
     CLOSED_PERIODS_KEY,
     close_periods,
-    period_end,
-    period_kind,
-    period_start,
-    previous_period,
     reconcile_boards,
     register_jobs,
     run_close,
@@ -42,7 +38,14 @@ from engine.intake import accept_events
 from engine.process import process_pending
 from engine.redis_boards import RedisBoards
 from engine.rulebook import load_rulebook
-from rules.periods import PERIOD_KINDS, period_keys
+from rules.periods import (
+    PERIOD_KINDS,
+    period_end,
+    period_keys,
+    period_kind,
+    period_start,
+    previous_period,
+)
 from tests.test_dispatch import prepared
 from tests.test_replay import START
 

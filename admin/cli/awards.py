@@ -8,7 +8,7 @@ import click
 
 from admin.cli._common import console, ensure_rulebook, fail, open_db
 from engine.awards import AwardError, AwardOutcome, approve_award, close_award, find_award_spec
-from engine.cron import period_kind
+from rules.periods import period_kind
 
 __all__ = ["awards"]
 

@@ -27,7 +27,7 @@ class Employee(Table, tablename="employee", schema=None):
     )
 
 
-ID = "2026-11-23T10:54:49:900056"
+ID = "2026-11-23T11:03:27:343232"
 VERSION = "1.38.0"
 DESCRIPTION = "True"
 
@@ -38,8 +38,8 @@ async def forwards():
     )
 
     manager.add_table(
-        class_name="ConnectorState",
-        tablename="connector_state",
+        class_name="PayoutClosing",
+        tablename="payout_closing",
         schema=None,
         columns=None,
     )
@@ -51,37 +51,23 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_column(
-        table_class_name="ConnectorState",
+    manager.add_table(
+        class_name="ConnectorState",
         tablename="connector_state",
-        column_name="connector",
-        db_column_name="connector",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_column(
+        table_class_name="PayoutClosing",
+        tablename="payout_closing",
+        column_name="reward",
+        db_column_name="reward",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
             "length": 64,
             "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": True,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ConnectorState",
-        tablename="connector_state",
-        column_name="disabled_at",
-        db_column_name="disabled_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -95,14 +81,122 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="ConnectorState",
-        tablename="connector_state",
-        column_name="reason",
-        db_column_name="reason",
-        column_class_name="Text",
-        column_class=Text,
+        table_class_name="PayoutClosing",
+        tablename="payout_closing",
+        column_name="period",
+        db_column_name="period",
+        column_class_name="Varchar",
+        column_class=Varchar,
         params={
+            "length": 16,
             "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PayoutClosing",
+        tablename="payout_closing",
+        column_name="currency",
+        db_column_name="currency",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 3,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PayoutClosing",
+        tablename="payout_closing",
+        column_name="total_cents",
+        db_column_name="total_cents",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PayoutClosing",
+        tablename="payout_closing",
+        column_name="employees",
+        db_column_name="employees",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PayoutClosing",
+        tablename="payout_closing",
+        column_name="actor",
+        db_column_name="actor",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 255,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="PayoutClosing",
+        tablename="payout_closing",
+        column_name="closed_at",
+        db_column_name="closed_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -407,6 +501,70 @@ async def forwards():
         params={
             "default": None,
             "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ConnectorState",
+        tablename="connector_state",
+        column_name="connector",
+        db_column_name="connector",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ConnectorState",
+        tablename="connector_state",
+        column_name="disabled_at",
+        db_column_name="disabled_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ConnectorState",
+        tablename="connector_state",
+        column_name="reason",
+        db_column_name="reason",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
+            "null": False,
             "primary_key": False,
             "unique": False,
             "index": False,

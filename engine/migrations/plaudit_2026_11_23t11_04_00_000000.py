@@ -1,9 +1,10 @@
-"""Outbox messages unique per (reward, idempotency key) and found by due time; SCIM user names unique."""
+"""Outbox messages unique per (reward, idempotency key) and found by due time; SCIM user names unique;
+a payout closed once per (reward, month)."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
-ID = "2026-11-23T10:56:00:000000"
+ID = "2026-11-23T11:04:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "outbox keys and due index; unique SCIM user names"
 
@@ -11,6 +12,7 @@ STATEMENTS = (
     'CREATE UNIQUE INDEX IF NOT EXISTS outbox_message_key ON "outbox_message" ("reward", "idempotency_key")',
     'CREATE INDEX IF NOT EXISTS outbox_message_due ON "outbox_message" ("status", "next_attempt_at")',
     'CREATE UNIQUE INDEX IF NOT EXISTS employee_user_name ON "employee" ("user_name")',
+    'CREATE UNIQUE INDEX IF NOT EXISTS payout_closing_key ON "payout_closing" ("reward", "period")',
 )
 
 

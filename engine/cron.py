@@ -9,7 +9,8 @@ scheduler. Each job is idempotent and safe to run twice at once (two schedulers 
 * :func:`reconcile_boards` (every 10 minutes): the Redis boards of the current and the previous day, week,
   month, quarter and all time are made equal to the standings again (a publish lost between commit and Redis).
 * :func:`close_periods` (every 15 minutes): each period that ended more than a grace time ago gets a final
-  reconcile and is marked closed, once (:func:`close_period`, the hook for later period-end work).
+  reconcile and is marked closed, once (:func:`close_period`): a month's awards, rank badges and payouts.
+* :func:`deliver_outbox` (every 5 seconds): the outbox messages due now go to their HR systems.
 
 The job functions take only JSON-able arguments and find the database, rules and Redis themselves (the
 worker's cached connection and rulebook, :class:`engine.dispatch._WorkerState`); the ``run_*`` functions do
@@ -21,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 from contextlib import suppress
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,25 +33,30 @@ from rq.cron import CronJob, CronScheduler
 from engine.database import Database
 from engine.defaults import BOARD_POINTS, env_int
 from engine.dispatch import QUEUE_NAME, _WorkerState, sweep
+from engine.outbox import Connectors, deliver_due
 from engine.redis_boards import RedisBoards
+from engine.rewards import close_due_payouts
 from engine.roster import unpark_events
 from engine.rulebook import RuleBook
 from rules import CompiledRules
-from rules.periods import PERIOD_KINDS, period_end, previous_period
+from rules.periods import PERIOD_KINDS, period_end, period_kind, previous_period
 
 __all__ = [
     "CLOSED_PERIODS_KEY",
     "CLOSE_INTERVAL_SECONDS",
     "DEFAULT_CLOSE_GRACE_SECONDS",
+    "OUTBOX_INTERVAL_SECONDS",
     "RECONCILE_INTERVAL_SECONDS",
     "SWEEP_INTERVAL_SECONDS",
     "close_grace_seconds",
     "close_period",
     "close_periods",
+    "deliver_outbox",
     "intervals",
     "reconcile_boards",
     "register_jobs",
     "run_close",
+    "run_deliver",
     "run_once",
     "run_reconcile",
     "run_sweep",
@@ -61,6 +68,9 @@ log = logging.getLogger("plaudit.cron")
 
 #: ``PLAUDIT_SWEEP_INTERVAL``: seconds between sweeps (parked events retried, pending shards queued).
 SWEEP_INTERVAL_SECONDS = 60
+#: ``PLAUDIT_OUTBOX_INTERVAL``: seconds between outbox deliveries (the first retry of a message is due 5 s
+#: after its first try).
+OUTBOX_INTERVAL_SECONDS = 5
 #: ``PLAUDIT_RECONCILE_INTERVAL``: seconds between reconciles of the current and previous periods' boards.
 RECONCILE_INTERVAL_SECONDS = 600
 #: ``PLAUDIT_CLOSE_INTERVAL``: seconds between looks for periods to close.
@@ -91,6 +101,7 @@ def intervals() -> dict[str, int]:
             "PLAUDIT_RECONCILE_INTERVAL", RECONCILE_INTERVAL_SECONDS, minimum=1
         ),
         "close_periods": env_int("PLAUDIT_CLOSE_INTERVAL", CLOSE_INTERVAL_SECONDS, minimum=1),
+        "deliver_outbox": env_int("PLAUDIT_OUTBOX_INTERVAL", OUTBOX_INTERVAL_SECONDS, minimum=1),
     }
 
 
@@ -184,6 +195,9 @@ def close_period(
         fixes = boards.reconcile(db, [period_key], board)
         _close_awards(db, boards, rules, now or datetime.now(UTC), period_key)
         _give_rank_badges(db, boards, rules, now or datetime.now(UTC), period_key)
+        if period_kind(period_key) == "month":
+            for payout in close_due_payouts(db, rules, now):
+                log.info("payout %s of %s closed: %s", payout.reward, payout.period, payout.total)
         connection.sadd(CLOSED_PERIODS_KEY, period_key)
         log.info("closed period %s (%d board fix(es))", period_key, fixes)
         return True
@@ -282,13 +296,25 @@ def run_close(
 def run_once(
     db: Database, connection: redis.Redis, book: RuleBook, now: datetime | None = None
 ) -> dict[str, dict[str, Any]]:
-    """The three jobs one after the other, in this process (``plaudit cron --once``)."""
+    """The jobs one after the other, in this process (``plaudit cron --once``)."""
     rules = book.current
     return {
         "sweep_pending": run_sweep(db, connection),
         "reconcile_boards": run_reconcile(db, connection, rules, now),
         "close_periods": run_close(db, connection, rules, now),
+        "deliver_outbox": run_deliver(db, rules),
     }
+
+
+#: The connectors of this process (their HTTP clients keep connections open between jobs).
+_connectors = Connectors()
+
+
+def run_deliver(db: Database, rules: CompiledRules | None) -> dict[str, Any]:
+    """Send what the outbox has due now."""
+    if rules is None:
+        return {}
+    return asdict(deliver_due(db, rules, _connectors))
 
 
 # -- the RQ jobs ---------------------------------------------------------------------------------------------
@@ -341,8 +367,14 @@ def close_periods(now: str | None = None, grace_seconds: int | None = None) -> d
     return run_close(db, connection, book.current, _instant(now), grace_seconds)
 
 
+def deliver_outbox() -> dict[str, Any]:
+    """RQ job: send the outbox messages that are due (several at once are safe: each claims its own)."""
+    db, book, _ = _context()
+    return run_deliver(db, book.current)
+
+
 def register_jobs(scheduler: CronScheduler) -> list[CronJob]:
-    """Register the three jobs on the ``plaudit`` queue at their intervals (:func:`intervals`).
+    """Register the jobs on the ``plaudit`` queue at their intervals (:func:`intervals`).
 
     A job waits in the queue at most one interval (``ttl``): when workers are down, runs do not pile up, the
     next one does the same work.
@@ -357,5 +389,5 @@ def register_jobs(scheduler: CronScheduler) -> list[CronJob]:
             result_ttl=max(every[func.__name__] * 2, 600),
             failure_ttl=7 * 24 * 3600,
         )
-        for func in (sweep_pending, reconcile_boards, close_periods)
+        for func in (sweep_pending, reconcile_boards, close_periods, deliver_outbox)
     ]

@@ -348,12 +348,14 @@ def test_the_jobs_are_registered_with_their_intervals_and_enqueued_on_the_plaudi
         ("engine.cron.sweep_pending", 60, QUEUE_NAME),
         ("engine.cron.reconcile_boards", 600, QUEUE_NAME),
         ("engine.cron.close_periods", 900, QUEUE_NAME),
+        ("engine.cron.deliver_outbox", 5, QUEUE_NAME),
     }
     queue = Queue(QUEUE_NAME, connection=connection)
     # Interval jobs that never ran are due at once; then not again until their interval has passed.
-    assert len(scheduler.enqueue_jobs()) == 3
+    assert len(scheduler.enqueue_jobs()) == 4
     assert sorted(job.func_name for job in queue.get_jobs()) == [
         "engine.cron.close_periods",
+        "engine.cron.deliver_outbox",
         "engine.cron.reconcile_boards",
         "engine.cron.sweep_pending",
     ]
@@ -362,20 +364,22 @@ def test_the_jobs_are_registered_with_their_intervals_and_enqueued_on_the_plaudi
     sweep_job = next(j for j in jobs if j.func_name == "engine.cron.sweep_pending")
     sweep_job.next_enqueue_time = datetime.now(UTC) - timedelta(seconds=1)
     assert [j.func_name for j in scheduler.enqueue_jobs()] == ["engine.cron.sweep_pending"]
-    assert len(queue) == 4
+    assert len(queue) == 5
     # The workers run them: the first sweep queued the shards, which the same burst scores.
     job_ids = queue.get_job_ids()
     work(connection)
     results = [Job.fetch(i, connection=connection).return_value() for i in job_ids]
     assert results[0] == {"unparked": 0, "queued": len(shards)}
     assert results[1]["fixes"] == 0 and results[2] == {"closed": []}
+    assert results[3]["claimed"] == 0  # nothing in the outbox
     assert db.query("SELECT COUNT(*) FROM \"event\" WHERE status = 'pending'")[0][0] == 0
 
     # Intervals from the environment.
     monkeypatch.setenv("PLAUDIT_SWEEP_INTERVAL", "30")
     monkeypatch.setenv("PLAUDIT_CLOSE_INTERVAL", "3600")
+    monkeypatch.setenv("PLAUDIT_OUTBOX_INTERVAL", "2")
     other = register_jobs(CronScheduler(connection=connection, name="test-cron-2"))
-    assert [j.interval for j in other] == [30, 600, 3600]
+    assert [j.interval for j in other] == [30, 600, 3600, 2]
 
 
 def test_cron_once_prints_what_the_jobs_did(
@@ -418,7 +422,7 @@ def test_plaudit_cron_runs_rq_cron_scheduler_until_stopped(redis_url: str) -> No
     try:
         queue = Queue(QUEUE_NAME, connection=connection)
         deadline = time.monotonic() + 60  # a failsafe against a hung start, not a measurement
-        while len(queue) < 3 or not CronScheduler.all(connection):
+        while len(queue) < 4 or not CronScheduler.all(connection):
             assert process.poll() is None, process.stdout.read().decode()  # type: ignore[union-attr]
             assert time.monotonic() < deadline, "plaudit cron did not start"
             time.sleep(0.05)
@@ -427,6 +431,7 @@ def test_plaudit_cron_runs_rq_cron_scheduler_until_stopped(redis_url: str) -> No
             "engine.cron.sweep_pending",
             "engine.cron.reconcile_boards",
             "engine.cron.close_periods",
+            "engine.cron.deliver_outbox",
         }
     finally:
         process.send_signal(signal.SIGTERM)

@@ -14,6 +14,7 @@ from admin.cli.demo import demo
 from admin.cli.employees import employees
 from admin.cli.events import import_group, process, replay, simulate
 from admin.cli.leaderboard import leaderboard
+from admin.cli.outbox import outbox, payouts
 from admin.cli.roster import roster
 from admin.cli.rules import rules
 from admin.cli.serve import api_keys, serve, token
@@ -54,5 +55,7 @@ for command in (
     cron,
     awards,
     employees,
+    outbox,
+    payouts,
 ):
     main.add_command(command)

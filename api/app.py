@@ -28,6 +28,7 @@ from api.events import EventsController
 from api.health import HealthController
 from api.hr import AdjustmentController, ApiKeyController
 from api.leaderboards import LeaderboardController
+from api.outbox import OutboxController
 from api.problems import problem
 from api.runtime import Runtime
 from api.shoutouts import ShoutoutController
@@ -93,6 +94,7 @@ def create_app(config: ApiConfig | None = None) -> Litestar:
             BadgeController,
             OpenBadgesController,
             AwardController,
+            OutboxController,
             HealthController,
         ],
         state=State({"runtime": runtime}),

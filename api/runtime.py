@@ -25,6 +25,7 @@ from engine.database import Database, DatabaseConfig, open_database
 from engine.dispatch import enqueue_shards
 from engine.employees import Directory
 from engine.intake import EventOutcome, IntakeWriter
+from engine.outbox import OutboxWorker
 from engine.process import ProcessResult
 from engine.redis_boards import RedisBoards
 from engine.redis_circuit import RedisCircuit
@@ -81,6 +82,13 @@ class Runtime:
             on_batch=self._scored,
         )
         self.intake_writer: IntakeWriter | None = None
+        # Embedded, this process delivers the outbox; scaled, the RQ workers do (the deliver_outbox cron job).
+        self.outbox: OutboxWorker | None = None
+        if config.run_worker and not config.redis_url:
+            self.outbox = OutboxWorker(
+                lambda: open_database(DatabaseConfig(url=config.database_url, migrate=False)),
+                lambda: self.book.current,
+            )
         self.badge_images = BadgeImages()
         self.award_cards = AwardCards()
         # Scaled (REDIS_URL set): the boards the RQ workers write in Redis, and its scoring queue, behind one
@@ -120,6 +128,8 @@ class Runtime:
         if any(employee not in by_id for (_, _, employee) in result.deltas):
             self.directory.load(self.db())
         self.pages.scored(self.db(), result.deltas)
+        if self.outbox is not None and result.scored:
+            self.outbox.wake()  # a badge or a milestone may have queued a message
 
     def store(self, events: list[dict]) -> Future[list[EventOutcome]]:
         """Queue events for the inbox (group commit); the future holds one outcome per event."""
@@ -160,9 +170,13 @@ class Runtime:
         )
         if self.config.run_worker:
             self.worker.start()
+        if self.outbox is not None:
+            self.outbox.start()
 
     def stop(self) -> None:
         self.worker.stop()
+        if self.outbox is not None:
+            self.outbox.stop()
         if self.intake_writer is not None:
             self.intake_writer.stop()
 

@@ -8,7 +8,8 @@ pseudonym and every total stays consistent, while what identifies them is remove
 * the events' employee reference (the tool's email or id for them): the pseudonym;
 * shoutout messages they wrote: replaced (a message is theirs to take back);
 * their badge assertions: revoked (an Open Badges assertion is a statement about a person, hashed email and
-  all).
+  all);
+* reward messages about them (outbox): emptied; the ones not sent yet are cancelled.
 
 The employee is also deactivated (from now: their earlier points stay theirs, a replay included) and
 hidden: they stop earning and leave every public board.
@@ -38,6 +39,8 @@ class ErasureResult:
     events: int
     shoutouts: int
     badges: int
+    #: Outbox messages about them, emptied (and cancelled if not sent yet).
+    messages: int = 0
 
 
 def erase_employee(db: Database, ref: str) -> ErasureResult:
@@ -72,9 +75,19 @@ def erase_employee(db: Database, ref: str) -> ErasureResult:
             'UPDATE "shoutout" SET message = ? WHERE giver = ? AND message <> ?',
             (ERASED_MESSAGE, employee_id, ERASED_MESSAGE),
         ).rowcount
+        # Messages for HR systems carry the name and email: kept as a record that they were sent, but emptied;
+        # those not sent yet are cancelled (they could only send what is now erased).
+        outbox = db.execute(
+            "UPDATE \"outbox_message\" SET payload = ?, status = CASE WHEN status = 'delivered' "
+            "THEN status ELSE 'cancelled' END, last_error = CASE WHEN status = 'delivered' THEN last_error "
+            "ELSE ? END WHERE employee = ?",
+            ('{"erased": true}', "cancelled: the employee's data was erased", employee_id),
+        ).rowcount
         badges = db.execute(
             'UPDATE "badge_award" SET revoked = ?, revocation_reason = ? '
             "WHERE employee = ? AND revoked = ?",
             (True, "the recipient's data was erased", employee_id, False),
         ).rowcount
-    return ErasureResult(employee_id, pseudonym, events, max(shoutouts, 0), max(badges, 0))
+    return ErasureResult(
+        employee_id, pseudonym, events, max(shoutouts, 0), max(badges, 0), max(outbox, 0)
+    )

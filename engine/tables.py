@@ -257,7 +257,7 @@ class OutboxMessage(Table):
     Unique per (reward, idempotency_key): the same trigger seen again (a retried batch, a replay) adds nothing.
     status: ``pending`` (due at ``next_attempt_at``) -> ``sending`` (claimed until ``lease_until``; a worker that
     dies mid-send leaves it to be claimed again) -> ``delivered`` | ``dead`` (the last try failed, or the
-    endpoint is gone; ``plaudit outbox retry`` sends it again).
+    endpoint is gone; ``plaudit outbox retry`` sends it again) | ``cancelled`` (its employee was erased).
     """
 
     reward = Varchar(length=64)

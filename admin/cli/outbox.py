@@ -13,7 +13,7 @@ from engine.rewards import PayoutError, close_payout
 
 __all__ = ["outbox", "payouts"]
 
-STATUSES = ("pending", "sending", "delivered", "dead")
+STATUSES = ("pending", "sending", "delivered", "dead", "cancelled")
 
 
 @click.group()

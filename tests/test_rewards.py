@@ -74,18 +74,16 @@ rewards:
 """
 
 
-def program(payroll: str) -> CompiledRules:
-    """The default program with these connectors and rewards in place of its own."""
+def with_rewards(sections: str) -> CompiledRules:
+    """The default program with these `connectors:` and `rewards:` in place of its own."""
     text = RULES_PATH.read_text(encoding="utf-8")
     start, end = text.index("connectors:"), text.index("# What each tool sends")
-    return load_rules_text(
-        text[:start] + SECTIONS.format(payroll=payroll) + text[end:], "rules.yaml"
-    )
+    return load_rules_text(text[:start] + sections + text[end:], "rules.yaml")
 
 
 @pytest.fixture
 def rules(db: Database, tmp_path) -> CompiledRules:  # type: ignore[no-untyped-def]
-    compiled, _ = publish(db, program(str(tmp_path / "payroll")))
+    compiled, _ = publish(db, with_rewards(SECTIONS.format(payroll=tmp_path / "payroll")))
     import_roster(db, ROSTER)
     return compiled
 

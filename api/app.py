@@ -31,6 +31,7 @@ from api.leaderboards import LeaderboardController
 from api.outbox import OutboxController
 from api.problems import problem
 from api.runtime import Runtime
+from api.scim import scim_router
 from api.shoutouts import ShoutoutController
 from api.webhooks import WebhookController
 
@@ -96,6 +97,7 @@ def create_app(config: ApiConfig | None = None) -> Litestar:
             AwardController,
             OutboxController,
             HealthController,
+            scim_router,
         ],
         state=State({"runtime": runtime}),
         middleware=[

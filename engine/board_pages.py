@@ -95,7 +95,8 @@ class MemoryPages:
 
     def company(self, board: str, period: str, limit: int, centre: int | None) -> BoardPage:
         full = self._full(board, period)
-        shown = self.boards.public(board, period) or full
+        public = self.boards.public(board, period)
+        shown = public if public is not None else full  # an empty public board is still the answer
         rows = [(e.employee, e.score, e.rank) for e in shown.top(limit)]
         mine = None if centre is None else full.entry_of(centre)
         if mine is None:

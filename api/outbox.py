@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 import msgspec
@@ -20,26 +19,8 @@ __all__ = ["OutboxController"]
 Status = Literal["pending", "sending", "delivered", "dead", "cancelled"]
 
 
-class OutboxMessageView(msgspec.Struct):
-    id: int
-    reward: str
-    trigger: str
-    connector: str
-    idempotency_key: str
-    message_id: str
-    employee: str | None
-    status: str
-    attempts: int
-    next_attempt_at: datetime | None
-    last_error: str | None
-    created_at: datetime
-    delivered_at: datetime | None
-    #: The connector answered 410 Gone and is disabled: the message waits for a re-send.
-    held: bool
-
-
 class OutboxPage(msgspec.Struct):
-    messages: list[OutboxMessageView]
+    messages: list[OutboxLine]
     #: Pass as ``before`` for the next (older) page; None on the last one.
     next_before: int | None
 
@@ -53,10 +34,6 @@ class RetryRequest(msgspec.Struct, forbid_unknown_fields=True):
 class RetryDone(msgspec.Struct):
     requeued: int
     connectors_enabled: list[str]
-
-
-def _view(m: OutboxLine) -> OutboxMessageView:
-    return OutboxMessageView(**{f: getattr(m, f) for f in OutboxMessageView.__struct_fields__})
 
 
 class OutboxController(Controller):
@@ -75,7 +52,7 @@ class OutboxController(Controller):
     ) -> OutboxPage:
         """Newest first: each message's state, attempts, last error and next attempt."""
         lines = list_messages(state.runtime.db(), status, connector, limit, before)
-        return OutboxPage([_view(m) for m in lines], lines[-1].id if len(lines) == limit else None)
+        return OutboxPage(lines, lines[-1].id if len(lines) == limit else None)
 
     @post("/retry", sync_to_thread=True, status_code=200)
     def retry(self, state: State, data: JSONBody[RetryRequest]) -> RetryDone:
@@ -89,7 +66,7 @@ class OutboxController(Controller):
         count, enabled = retry_messages(
             runtime.db(),
             data.ids,
-            all_dead=data.all_dead or (not data.ids and data.connector is not None),
+            all_dead=data.all_dead,
             connector=data.connector,
         )
         if runtime.outbox is not None:

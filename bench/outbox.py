@@ -16,14 +16,11 @@ Target (issue 6): 10,000 messages at >= 500 messages/s, retries working. Not a t
 from __future__ import annotations
 
 import argparse
-import contextlib
 import multiprocessing
 import random
 import resource
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -40,6 +37,7 @@ from engine.rulebook import publish  # noqa: E402
 from engine.synthetic import generate_roster  # noqa: E402
 from rules import CompiledRules, load_rules_text  # noqa: E402
 from tests.receivers import WEBHOOK_SECRET, Request, WebhookReceiver  # noqa: E402
+from tests.servers import scratch_database  # noqa: E402
 
 SECTIONS = """\
 connectors:
@@ -113,21 +111,6 @@ def program(url: str, reward: str) -> CompiledRules:
     return load_rules_text(text[:start] + sections + text[end:], "rules.yaml")
 
 
-@contextlib.contextmanager
-def database_url(postgres: bool) -> Iterator[str]:
-    if not postgres:
-        yield f"sqlite:///{tempfile.mkdtemp(prefix='plaudit-bench-')}/outbox.sqlite"
-        return
-    from tests.servers import postgres_server
-
-    with postgres_server() as server:
-        import psycopg
-
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-            conn.execute('CREATE DATABASE "bench"')
-        yield f"{server}/bench"
-
-
 def queue(db: Database, rules: CompiledRules, ids: list[int]) -> None:
     causes = [
         RewardCause(
@@ -172,7 +155,7 @@ def main() -> None:
     environ = {"PLAUDIT_BENCH_SECRET": WEBHOOK_SECRET}
     receiver = ReceiverProcess()
     try:
-        with database_url(args.postgres) as url:
+        with scratch_database(args.postgres) as url:
             run(url, receiver, n, args.threads, environ)
     finally:
         receiver.stop()

@@ -10,7 +10,6 @@ rows/s, seconds and the peak RSS. Target (issue 6): a 100,000-row import in at m
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import io
 import random
@@ -18,7 +17,6 @@ import resource
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from engine.database import DatabaseConfig, open_database  # noqa: E402
 from engine.roster import import_roster, plan_roster, read_roster  # noqa: E402
 from engine.synthetic import generate_roster  # noqa: E402
+from tests.servers import scratch_database  # noqa: E402
 
 COLUMNS = ("external_id", "email", "given_name", "family_name", "team", "department", "locale")
 
@@ -41,21 +40,6 @@ def as_csv(records: list[dict[str, str]]) -> str:
     writer.writeheader()
     writer.writerows(records)
     return out.getvalue()
-
-
-@contextlib.contextmanager
-def database_url(postgres: bool) -> Iterator[str]:
-    if not postgres:
-        yield f"sqlite:///{tempfile.mkdtemp(prefix='plaudit-bench-')}/roster.sqlite"
-        return
-    from tests.servers import postgres_server
-
-    with postgres_server() as server:
-        import psycopg
-
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-            conn.execute('CREATE DATABASE "bench"')
-        yield f"{server}/bench"
 
 
 def timed(label: str, rows: int, work) -> float:  # type: ignore[no-untyped-def]
@@ -89,7 +73,7 @@ def main() -> None:
     second.write_text(as_csv(following), encoding="utf-8")
     print(f"{args.rows:,} rows, {first.stat().st_size / 1e6:.1f} MB of CSV")
 
-    with database_url(args.postgres) as url:
+    with scratch_database(args.postgres) as url:
         db = open_database(DatabaseConfig(url=url))
         print(f"database: {db.dialect}")
 

@@ -38,7 +38,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -64,7 +63,7 @@ from engine.roster import RosterRow, import_roster  # noqa: E402
 from engine.rulebook import load_rulebook, publish  # noqa: E402
 from engine.synthetic import generate_events, generate_roster  # noqa: E402
 from tests.redis_server import RedisServer, find_redis_server  # noqa: E402
-from tests.servers import PG_OPTIONS, find_pg_binary, postgres_server  # noqa: E402
+from tests.servers import PG_OPTIONS, create_database, find_pg_binary, postgres_server  # noqa: E402
 
 __all__ = ["main"]
 
@@ -103,14 +102,12 @@ def servers(profile: bool) -> Iterator[tuple[str, str]]:
 @contextlib.contextmanager
 def database(pg_base: str) -> Iterator[str]:
     """A new database on the server for one phase; dropped afterwards."""
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(f"{pg_base}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+    url = create_database(pg_base, "bench")
     try:
-        yield f"{pg_base}/{name}"
+        yield url
     finally:
         with psycopg.connect(f"{pg_base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
 # -- workers ---------------------------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ __all__ = [
     "OutboxWorker",
     "RewardCause",
     "deliver_due",
+    "employee_values",
     "list_messages",
     "message_id",
     "queue_rewards",
@@ -120,7 +121,8 @@ def render(template: str, values: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def _employees(db: Database, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+def employee_values(db: Database, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """The ``employee.*`` template values of these employees, by id (one query)."""
     wanted = sorted({i for i in ids if i is not None})
     if not wanted:
         return {}
@@ -215,7 +217,7 @@ def queue_rewards(
     if not rewards or not causes:
         return 0
     now = (now or datetime.now(UTC)).astimezone(UTC)
-    people = _employees(db, (c.employee for c in causes if c.employee is not None))
+    people = employee_values(db, (c.employee for c in causes if c.employee is not None))
     stamp = db.ts(now)
     rows: list[tuple[Any, ...]] = []
     for reward in rewards:
@@ -511,18 +513,9 @@ def deliver_due(
     return total
 
 
-def next_due(db: Database) -> datetime | None:
-    """When the next pending message is due (None: nothing is waiting), for a worker deciding how long to sleep."""
-    rows = db.query(
-        "SELECT MIN(next_attempt_at) FROM \"outbox_message\" WHERE status = 'pending' "
-        'AND connector NOT IN (SELECT connector FROM "connector_state")'
-    )
-    return db.read_ts(rows[0][0]) if rows and rows[0][0] is not None else None
-
-
 class OutboxWorker:
-    """The embedded delivery loop: a thread that delivers what is due, then sleeps until the next message is
-    due, a second at most (messages queued by another process are seen within a second) or until woken."""
+    """The embedded delivery loop: a thread that delivers what is due, then sleeps a second or until woken
+    (messages queued by another process are seen within a second; a retry is due 5 s after at the soonest)."""
 
     def __init__(
         self,
@@ -649,13 +642,14 @@ def retry_messages(
     connector: str | None = None,
     now: datetime | None = None,
 ) -> tuple[int, list[str]]:
-    """HR re-sends: dead messages (by id, or every dead one, of one connector or all) are due again now, with
-    a fresh schedule; their connectors are enabled again. Returns (messages re-queued, connectors enabled).
+    """HR re-sends: dead messages (by id, or every dead one, of one connector or all; a connector without ids
+    means all its dead ones) are due again now, with a fresh schedule; their connectors are enabled again.
+    Returns (messages re-queued, connectors enabled).
 
     A delivered message is never re-sent (ids of delivered or pending messages are ignored)."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     where, params = ["status = 'dead'"], []
-    if not all_dead:
+    if not all_dead and (ids or connector is None):
         if not ids:
             return 0, []
         where.append(f"id IN ({', '.join('?' * len(ids))})")

@@ -20,7 +20,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from engine.database import Database
 from engine.defaults import BOARD_POINTS
-from engine.outbox import RewardCause, queue_rewards, render
+from engine.outbox import RewardCause, employee_values, queue_rewards, render
 from engine.standings import ALL_TIME, StandingDeltas
 from rules import CompiledRules, RewardSpec
 from rules.periods import period_end, period_kind, period_start, previous_period
@@ -32,6 +32,7 @@ __all__ = [
     "PayoutResult",
     "close_due_payouts",
     "close_payout",
+    "payout_due",
     "payout_lines",
     "queue_milestones",
 ]
@@ -60,11 +61,7 @@ def queue_milestones(db: Database, rules: CompiledRules, standings: StandingDelt
         [BOARD_POINTS, ALL_TIME],
     )
     causes = [
-        RewardCause(
-            int(employee),
-            {"milestone.points": mark, "points": score},
-            subject="",
-        )
+        RewardCause(int(employee), {"milestone.points": mark, "points": score})
         for employee, score in totals
         for mark in milestones
         if score - gained[int(employee)] < mark <= score
@@ -135,6 +132,13 @@ def payout_lines(db: Database, reward: RewardSpec, period_key: str) -> list[Payo
     return lines
 
 
+def payout_due(rules: CompiledRules, month_key: str) -> datetime:
+    """When a month's payout may close: the month's end plus the grace hours for late events."""
+    end = period_end(month_key, rules.timezone, rules.week_start)
+    assert end is not None  # a month always ends
+    return end + timedelta(hours=PAYOUT_GRACE_HOURS)
+
+
 def close_payout(
     db: Database,
     rules: CompiledRules,
@@ -158,9 +162,7 @@ def close_payout(
     if kind != "month":
         raise PayoutError("period", f"expected a month such as 2026-11, got {period_key!r}")
     now = (now or datetime.now(UTC)).astimezone(UTC)
-    end = period_end(period_key, rules.timezone, rules.week_start)
-    assert end is not None
-    due = end + timedelta(hours=PAYOUT_GRACE_HOURS)
+    due = payout_due(rules, period_key)
     if due > now and not force:
         raise PayoutError(
             "period",
@@ -184,6 +186,9 @@ def close_payout(
         )
         base = {"period": period_key, "currency": reward.currency}
         if connector.kind == "csv_payroll":
+            # The reason reads the same values as any other connector's message would.
+            people = employee_values(db, [line.employee for line in lines])
+            common = {**base, "reward.id": reward.id, "program.name": rules.name}
             rows = tuple(
                 {
                     "employee_id": line.external_id,
@@ -191,7 +196,12 @@ def close_payout(
                     "currency": reward.currency,
                     "reason": render(
                         reward.reason,
-                        {**base, "points": line.points, "amount": f"{line.amount:.2f}"},
+                        {
+                            **people.get(line.employee, {}),
+                            **common,
+                            "points": line.points,
+                            "amount": f"{line.amount:.2f}",
+                        },
                     ),
                     "reference": f"{reward.id}:{period_key}:{line.employee}",
                 }
@@ -226,8 +236,7 @@ def close_due_payouts(
         for key in keys:
             if period_start(key, rules.timezone, rules.week_start) < rules.effective:
                 continue
-            end = period_end(key, rules.timezone, rules.week_start)
-            if end is None or end + timedelta(hours=PAYOUT_GRACE_HOURS) > now:
+            if payout_due(rules, key) > now:
                 continue
             result = close_payout(db, rules, reward, key, now, actor)
             if result.created:

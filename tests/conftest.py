@@ -7,14 +7,13 @@ binaries exist (CI installs them, so CI runs them).
 from __future__ import annotations
 
 import contextlib
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from engine.database import Database, DatabaseConfig, open_database
-from tests.servers import find_pg_binary
+from tests.servers import create_database, find_pg_binary
 from tests.servers import postgres_server as started_postgres
 
 pytest_plugins = ["tests.redis_server"]
@@ -35,12 +34,7 @@ def postgres_server() -> Iterator[str]:
 @pytest.fixture
 def postgres_url(postgres_server: str) -> str:
     """A new empty database on the session's server."""
-    import psycopg
-
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"{postgres_server}/{name}"
+    return create_database(postgres_server)
 
 
 @pytest.fixture

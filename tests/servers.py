@@ -13,10 +13,18 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["PG_OPTIONS", "find_pg_binary", "free_port", "postgres_server"]
+__all__ = [
+    "PG_OPTIONS",
+    "create_database",
+    "find_pg_binary",
+    "free_port",
+    "postgres_server",
+    "scratch_database",
+]
 
 #: Server settings of a throwaway PostgreSQL: nothing it holds must survive a crash.
 PG_OPTIONS = "-c fsync=off -c synchronous_commit=off"
@@ -85,3 +93,24 @@ def postgres_server(extra_options: str = "") -> Iterator[str]:
             [*run_as, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True
         )
         shutil.rmtree(base, ignore_errors=True)
+
+
+def create_database(server: str, prefix: str = "t") -> str:
+    """A new empty database on the server ``postgresql://user@host:port``; its URL."""
+    import psycopg
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{server}/{name}"
+
+
+@contextlib.contextmanager
+def scratch_database(postgres: bool) -> Iterator[str]:
+    """A throwaway database for a benchmark: a SQLite file in a temporary folder, or a new database on a
+    PostgreSQL started for it (and stopped after)."""
+    if not postgres:
+        yield f"sqlite:///{tempfile.mkdtemp(prefix='plaudit-bench-')}/bench.sqlite"
+        return
+    with postgres_server() as server:
+        yield create_database(server, "bench")

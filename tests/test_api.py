@@ -683,3 +683,31 @@ def test_no_secret_reaches_the_logs(api: Api, caplog: pytest.LogCaptureFixture) 
     text = caplog.text
     for secret in (SECRET, OLD_SECRET, JWT_SECRET, key["Authorization"].split()[1]):
         assert secret not in text
+
+
+def test_hr_lists_the_outbox_and_resends(api: Api) -> None:
+    from engine.intake import accept_events
+    from engine.rewards import close_payout
+    from engine.rulebook import load_rulebook
+
+    rules = load_rulebook(api.db).current
+    accept_events(api.db, [share("o1", "E1", "2026-10-05T09:00:00+01:00")], rules)
+    api.score()
+    payout = next(r for r in rules.rewards if r.trigger == "monthly_payout")
+    close_payout(api.db, rules, payout, "2026-10", datetime(2026, 11, 5, tzinfo=UTC))
+    assert api.client.get("/v1/outbox", headers=api.token("E1")).status_code == 403
+    r = api.client.get("/v1/outbox?status=pending", headers=api.hr())
+    assert r.status_code == 200, r.text
+    (message,) = r.json()["messages"]
+    assert (message["reward"], message["connector"], message["status"]) == (
+        payout.id,
+        "payroll",
+        "pending",
+    )
+    assert message["held"] is False and r.json()["next_before"] is None
+    nothing = api.client.post("/v1/outbox/retry", json={}, headers=api.hr())
+    assert nothing.status_code == 422 and "ids" in nothing.json()["errors"][0]
+    none_dead = api.client.post("/v1/outbox/retry", json={"ids": [message["id"]]}, headers=api.hr())
+    assert none_dead.json() == {"requeued": 0, "connectors_enabled": []}  # pending: not re-sent
+    bad = api.client.get("/v1/outbox?status=lost", headers=api.hr())
+    assert bad.status_code == 422 and "status" in bad.text

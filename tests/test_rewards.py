@@ -65,6 +65,7 @@ rewards:
     connector: payroll
     rate: {{points: 10, amount: 1}}
     budget: {{default: 1000, Commercial: 1.50}}
+    reason: "{{reward.id}} for {{employee.name}}, {{period}}: {{points}} points"
   - id: payout-bonus
     trigger: monthly_payout
     connector: bonusly
@@ -187,6 +188,7 @@ def test_payout_rate_budget_pro_rata_and_once(db: Database, rules, tmp_path) -> 
     rows = file_message[3]["lines"]
     assert [r["employee_id"] for r in rows] == ["E1", "E2", "E3"]
     assert rows[0]["amount"] == f"{lines['E1'].amount:.2f}" and rows[0]["currency"] == "EUR"
+    assert rows[0]["reason"] == f"payout for Anna de Vries, 2026-10: {points['E1']} points"
     # A late event and a second close: nothing recomputed, nothing queued again.
     score(db, [share("late", "E3", "2026-10-20T09:00:00+01:00", content="late")])
     again = close_payout(db, rules, payout, "2026-10", datetime(2026, 11, 6, tzinfo=UTC))

@@ -61,7 +61,7 @@ def retry_command(
     count, enabled = retry_messages(
         open_db(ctx),
         ids,
-        all_dead=all_dead or (not ids and connector is not None),
+        all_dead=all_dead,
         connector=connector,
     )
     console.print(f"{count} message(s) due again now")

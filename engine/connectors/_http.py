@@ -37,6 +37,7 @@ __all__ = [
     "outcome_of",
     "parse_retry_after",
     "post",
+    "post_json_with_token",
     "read_json",
     "redact",
 ]
@@ -133,6 +134,33 @@ def post(client: Pool, url: str, content: bytes, headers: Mapping[str, str]) -> 
     except (UnicodeEncodeError, ValueError) as exc:
         # A non-ASCII token or a malformed URL: its text may hold the secret, so only its type is kept.
         return Outcome("failed", f"the request could not be built ({type(exc).__name__})")
+
+
+def post_json_with_token(
+    client: Pool,
+    url: str,
+    token: str,
+    payload: Any,
+    headers: Mapping[str, str] | None = None,
+) -> tuple[Outcome, Answer | None]:
+    """POST ``payload`` as JSON with ``Authorization: Bearer <token>``, as the vendor REST connectors do: the
+    outcome (a 401/403 says to check the token; the token masked) and the answer when one came."""
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    sent = {
+        "Authorization": f"Bearer {token}",
+        **(headers or {}),
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+    }
+    answer = post(client, url, body, sent)
+    if isinstance(answer, Outcome):
+        return redact(answer, [token]), None
+    outcome = outcome_of(answer, [token])
+    if outcome.status == "failed" and answer.status_code in (401, 403):
+        outcome = Outcome(
+            "failed", f"{outcome.detail} (check the token)", status_code=answer.status_code
+        )
+    return redact(outcome, [token]), answer
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

@@ -14,11 +14,10 @@ refusal (e.g. the giver's balance is too low) and ``failed`` with Bonusly's mess
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from engine.connectors import OutboundMessage, Outcome
-from engine.connectors._http import make_client, mask, outcome_of, post, read_json, redact
+from engine.connectors._http import make_client, mask, post_json_with_token, read_json, redact
 
 __all__ = ["BonuslyConnector"]
 
@@ -39,23 +38,15 @@ class BonuslyConnector:
         missing = [k for k in _REQUIRED if message.payload.get(k) in (None, "")]
         if missing:
             return Outcome("failed", f"payload lacks {', '.join(missing)}")
-        headers = {
-            "Authorization": f"Bearer {self._token}",
-            "Idempotency-Key": message.idempotency_key,
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        }
-        body = json.dumps(message.payload, separators=(",", ":"), ensure_ascii=False).encode()
-        answer = post(self._client, self.url, body, headers)
-        if isinstance(answer, Outcome):
-            return redact(answer, [self._token])
-        outcome = outcome_of(answer, [self._token])
-        if outcome.status == "delivered":
+        outcome, answer = post_json_with_token(
+            self._client,
+            self.url,
+            self._token,
+            message.payload,
+            {"Idempotency-Key": message.idempotency_key},
+        )
+        if answer is not None and outcome.status == "delivered":
             outcome = _read_bonus(answer.status_code, read_json(answer), outcome, self._token)
-        elif outcome.status == "failed" and answer.status_code in (401, 403):
-            outcome = Outcome(
-                "failed", f"{outcome.detail} (check the token)", status_code=answer.status_code
-            )
         return redact(outcome, [self._token])
 
     def close(self) -> None:

@@ -20,12 +20,11 @@ never a second gift card. Tango keeps the idempotency for 90 days, far beyond th
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from typing import Any
 
 from engine.connectors import OutboundMessage, Outcome
-from engine.connectors._http import make_client, outcome_of, post, read_json, redact
+from engine.connectors._http import make_client, post_json_with_token, read_json, redact
 
 __all__ = ["TangoConnector", "external_ref"]
 
@@ -82,23 +81,12 @@ class TangoConnector:
             return Outcome("failed", f"payload lacks {', '.join(missing)}")
         if not (self.account_identifier and self.customer_identifier):
             return Outcome("failed", "the connector has no account or customer identifier")
-        headers = {
-            "Authorization": f"Bearer {self._token}",
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        }
-        body = json.dumps(self.order_body(message), separators=(",", ":"), ensure_ascii=False)
-        answer = post(self._client, self.url, body.encode(), headers)
-        if isinstance(answer, Outcome):
-            return redact(answer, [self._token])
-        outcome = outcome_of(answer, [self._token])
-        if outcome.status == "delivered":
-            outcome = _read_order(answer.status_code, read_json(answer))
-        elif outcome.status == "failed" and answer.status_code in (401, 403):
-            outcome = Outcome(
-                "failed", f"{outcome.detail} (check the token)", status_code=answer.status_code
-            )
-        return redact(outcome, [self._token])
+        outcome, answer = post_json_with_token(
+            self._client, self.url, self._token, self.order_body(message)
+        )
+        if answer is not None and outcome.status == "delivered":
+            outcome = redact(_read_order(answer.status_code, read_json(answer)), [self._token])
+        return outcome
 
     def close(self) -> None:
         self._client.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Sequence
 from functools import partial
 
 import anyio
@@ -17,7 +18,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
 from litestar.response import Response
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, OnAppInitHandler, Receive, Scope, Send
 
 from api.auth import PrincipalMiddleware
 from api.awards import AwardController
@@ -40,6 +41,8 @@ __all__ = ["create_app"]
 #: Paths outside authentication: signed webhooks, probes and the API description.
 # Open Badges documents are verified by whoever an employee shows a badge to: public by design.
 PUBLIC_PATHS = ["^/webhooks/", "^/health", "^/metrics", "^/schema", "^/ob/"]
+#: Bearer credentials (API keys, tokens) are for the JSON API only; the web pages have their session cookie.
+NOT_BEARER_PATHS = [r"^/(?!v1/|v1$|scim/)"]
 
 
 def server_timing(app: ASGIApp) -> ASGIApp:
@@ -80,7 +83,10 @@ def _invalid_input(request: Request, exc: ValidationException) -> Response:
     return problem(422, exc.detail or "invalid input", errors or None).to_response(request)
 
 
-def create_app(config: ApiConfig | None = None) -> Litestar:
+def create_app(
+    config: ApiConfig | None = None, on_app_init: Sequence[OnAppInitHandler] = ()
+) -> Litestar:
+    """The API; ``on_app_init`` adds more to it (``admin.web.install_pages``: the web pages, /admin/)."""
     config = config or ApiConfig.from_env()
     runtime = Runtime(config)
     app_config = AppConfig(
@@ -113,7 +119,7 @@ def create_app(config: ApiConfig | None = None) -> Litestar:
                 if config.rate_limit_per_second
                 else []
             ),
-            DefineMiddleware(PrincipalMiddleware, exclude=PUBLIC_PATHS),
+            DefineMiddleware(PrincipalMiddleware, exclude=NOT_BEARER_PATHS),
         ],
         plugins=[ProblemDetailsPlugin(ProblemDetailsConfig(enable_for_all_http_exceptions=True))],
         exception_handlers={ValidationException: _invalid_input},
@@ -129,6 +135,8 @@ def create_app(config: ApiConfig | None = None) -> Litestar:
         on_shutdown=[lambda: runtime.stop()],
         debug=False,
     )
+    for extend in on_app_init:
+        app_config = extend(app_config)
     return Litestar.from_config(app_config)
 
 

@@ -18,7 +18,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody, Parameter
 
 from api.auth import Principal, requires_admin, requires_read
-from api.employees import _person
+from api.employees import person_for
 from api.problems import problem
 from api.runtime import Runtime
 from badges.images import TIERS, BadgeArt
@@ -112,7 +112,7 @@ class BadgeController(Controller):
     def employee_badges(self, request: Request, state: State, ref: FromPath[str]) -> EmployeeBadges:
         """What an employee earned (newest first) and how far they are toward each badge's next tier."""
         runtime: Runtime = state.runtime
-        person = _person(runtime, request.user, ref)
+        person = person_for(runtime, request.user, ref)
         db, rules = runtime.db(), runtime.rules
         names = {b.id: b.name for b in rules.badges}
         earned = [

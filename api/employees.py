@@ -25,7 +25,7 @@ from engine.employees import (
     set_visibility,
 )
 
-__all__ = ["EmployeeController", "LedgerItem", "Profile"]
+__all__ = ["EmployeeController", "LedgerItem", "Profile", "ledger_item", "person_for", "profile_of"]
 
 
 class LedgerItem(msgspec.Struct):
@@ -73,7 +73,7 @@ class VisibilityChange(msgspec.Struct, forbid_unknown_fields=True):
     visibility: str
 
 
-def _item(line) -> LedgerItem:  # type: ignore[no-untyped-def]
+def ledger_item(line) -> LedgerItem:  # type: ignore[no-untyped-def]
     event = f"{line.event_source}:{line.event_id}" if line.event_source else None
     return LedgerItem(
         line.id,
@@ -87,7 +87,7 @@ def _item(line) -> LedgerItem:  # type: ignore[no-untyped-def]
     )
 
 
-def _person(runtime: Runtime, principal: Principal, ref: str) -> Person:
+def person_for(runtime: Runtime, principal: Principal, ref: str) -> Person:
     person = runtime.directory.find(ref)
     if person is None:
         raise problem(404, f"no employee {ref!r}")
@@ -96,7 +96,7 @@ def _person(runtime: Runtime, principal: Principal, ref: str) -> Person:
     return person
 
 
-def _profile(runtime: Runtime, person: Person) -> Profile:
+def profile_of(runtime: Runtime, person: Person) -> Profile:
     db, rules = runtime.db(), runtime.rules
     points: dict[str, PeriodPoints] = {}
     for kind, item in period_scores(db, rules, person.id).items():
@@ -106,7 +106,7 @@ def _profile(runtime: Runtime, person: Person) -> Profile:
         CapView(c.cap, c.description, c.period, c.used, c.max, c.reached)
         for c in caps_reached(db, rules, person.id)
     ]
-    recent = [_item(line) for line in ledger_page(db, person.id, limit=10)]
+    recent = [ledger_item(line) for line in ledger_page(db, person.id, limit=10)]
     return Profile(
         person.external_id, person.name, person.team, person.visibility, points, recent, caps
     )
@@ -121,7 +121,7 @@ class EmployeeController(Controller):
     def profile(self, request: Request, state: State, ref: FromPath[str]) -> Profile:
         """Points and ranks per period, the last ledger entries with their reasons, caps in the current period."""
         runtime: Runtime = state.runtime
-        return _profile(runtime, _person(runtime, request.user, ref))
+        return profile_of(runtime, person_for(runtime, request.user, ref))
 
     @get("/{ref:str}/ledger", sync_to_thread=True)
     def ledger(
@@ -136,10 +136,10 @@ class EmployeeController(Controller):
     ) -> LedgerPage:
         """Every ledger entry of an employee, newest first, with the reasons ("why did I get these points?")."""
         runtime: Runtime = state.runtime
-        person = _person(runtime, request.user, ref)
+        person = person_for(runtime, request.user, ref)
         lines = ledger_page(runtime.db(), person.id, before=cursor, limit=limit)
         return LedgerPage(
-            [_item(line) for line in lines], lines[-1].id if len(lines) == limit else None
+            [ledger_item(line) for line in lines], lines[-1].id if len(lines) == limit else None
         )
 
     @patch("/{ref:str}", sync_to_thread=True)
@@ -149,7 +149,7 @@ class EmployeeController(Controller):
         """Change visibility on public boards: public, team (own team's board only) or hidden."""
         runtime: Runtime = state.runtime
         principal: Principal = request.user
-        person = _person(runtime, principal, ref)
+        person = person_for(runtime, principal, ref)
         if principal.kind == "key" and not principal.is_admin:
             raise problem(403, "an API key with read scope cannot change an employee's choices")
         if data.visibility not in VISIBILITIES:
@@ -161,4 +161,4 @@ class EmployeeController(Controller):
         set_visibility(runtime.db(), person.id, data.visibility)
         runtime.directory.load(runtime.db())
         runtime.pages.refresh(runtime.db(), person.id)
-        return _profile(runtime, runtime.directory.by_id[person.id])
+        return profile_of(runtime, runtime.directory.by_id[person.id])

@@ -25,7 +25,7 @@ from engine.employees import Directory, Person
 from engine.leaderboard import PERIOD_NAMES, period_key
 from engine.redis_boards import Row as PageRow
 
-__all__ = ["BoardView", "LeaderboardController", "Row", "TeamRow"]
+__all__ = ["BoardView", "LeaderboardController", "Row", "TeamRow", "board_view"]
 
 
 class Row(msgspec.Struct):
@@ -118,25 +118,40 @@ class LeaderboardController(Controller):
             raise problem(404, f"{around!r} is not on this board")
 
         def view() -> BoardView:
-            if by == "team":
-                return BoardView(
-                    board, key, rules.ties, None, [], teams=_team_rows(runtime, board, key)
-                )
-            page = _page(runtime, board, key, team, limit, centre, viewer)
-            return BoardView(
-                board,
-                key,
-                rules.ties,
-                team,
-                _rows(page.rows, directory, viewer),
-                me=_rows([page.me], directory, viewer)[0] if page.me else None,
-                around=_rows(page.around, directory, viewer),
-            )
+            return board_view(runtime, board, key, team, limit, centre, viewer, by)
 
         if runtime.pages.is_instant(board, key):
             return view()
         # Redis, or a first ask that loads the period from the standings: off the event loop.
         return await anyio.to_thread.run_sync(view)
+
+
+def board_view(
+    runtime: Runtime,
+    board: str,
+    key: str,
+    team: str | None,
+    limit: int,
+    centre: Person | None,
+    viewer: str | None,
+    by: str = "employee",
+) -> BoardView:
+    """One board as ``viewer`` sees it (the API's answer and the board page's content); may query: call it off
+    the event loop unless ``runtime.pages.is_instant``."""
+    rules = runtime.rules
+    if by == "team":
+        return BoardView(board, key, rules.ties, None, [], teams=_team_rows(runtime, board, key))
+    directory = runtime.directory
+    page = _page(runtime, board, key, team, limit, centre, viewer)
+    return BoardView(
+        board,
+        key,
+        rules.ties,
+        team,
+        _rows(page.rows, directory, viewer),
+        me=_rows([page.me], directory, viewer)[0] if page.me else None,
+        around=_rows(page.around, directory, viewer),
+    )
 
 
 def _page(

@@ -18,11 +18,14 @@ from piccolo.columns import (
 )
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.apps.user.tables import BaseUser
 from piccolo.table import Table
+from piccolo_api.session_auth.tables import SessionsBase
 
 __all__ = [
     "ALL_TABLES",
     "ApiKey",
+    "AuditEntry",
     "AwardClosing",
     "AwardResult",
     "BadgeAward",
@@ -31,6 +34,8 @@ __all__ = [
     "Counter",
     "Employee",
     "Event",
+    "HrSession",
+    "HrUser",
     "LedgerEntry",
     "OutboxMessage",
     "PayoutClosing",
@@ -299,6 +304,25 @@ class ConnectorState(Table):
     reason = Text(default="")
 
 
+class AuditEntry(Table):
+    """Who changed the program or the data, when, and what changed (a rules diff, an approval)."""
+
+    at = Timestamptz(default=TimestamptzNow(), index=True)
+    actor = Varchar(length=255)
+    action = Varchar(length=64, index=True)
+    subject = Varchar(length=255, default="")
+    summary = Text(default="")
+    detail = Text(default="")
+
+
+class HrUser(BaseUser, tablename="hr_user"):
+    """An HR account (username, hashed password) for the HR pages and Piccolo Admin at /admin/."""
+
+
+class HrSession(SessionsBase, tablename="hr_session"):
+    """Piccolo Admin's sessions of HR accounts."""
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     Employee,
     Event,
@@ -316,4 +340,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     OutboxMessage,
     PayoutClosing,
     ConnectorState,
+    AuditEntry,
+    HrUser,
+    HrSession,
 )

@@ -21,8 +21,10 @@ from api.runtime import Runtime
 from engine.apikeys import KEY_PREFIX, verify_key
 
 __all__ = [
+    "ROLE_SCOPES",
     "Principal",
     "PrincipalMiddleware",
+    "principal_from_token",
     "principal_of",
     "requires_admin",
     "requires_events_write",
@@ -67,7 +69,7 @@ class PrincipalMiddleware(AbstractAuthenticationMiddleware):
                 Principal("key", f"key {info.prefix} ({info.name})", frozenset(info.scopes)),
                 credential[:11],
             )
-        principal = _from_token(runtime, credential)
+        principal = principal_from_token(runtime, credential)
         if principal.employee is None and runtime.directory.find(principal.name) is None:
             # Maybe someone the roster gained since the directory was loaded.
             person = await anyio.to_thread.run_sync(
@@ -80,7 +82,8 @@ class PrincipalMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(principal, None)
 
 
-def _from_token(runtime: Runtime, encoded: str) -> Principal:
+def principal_from_token(runtime: Runtime, encoded: str) -> Principal:
+    """The caller a signed token names; a 401/403 problem when it is not valid here."""
     config = runtime.config
     key = config.jwt_public_key or config.jwt_secret
     if not key:
@@ -98,7 +101,9 @@ def _from_token(runtime: Runtime, encoded: str) -> Principal:
         )
     except jwt.PyJWTError as exc:
         raise problem(401, f"invalid token: {exc}") from None
-    roles = claims.get("roles") or [claims.get("role", "employee")]
+    # Litestar's own Token nests custom claims under "extras"; identity providers put them at the top.
+    extras = claims.get("extras") if isinstance(claims.get("extras"), dict) else {}
+    roles = claims.get("roles") or extras.get("roles") or [claims.get("role", "employee")]
     if isinstance(roles, str):
         roles = [roles]
     scopes = frozenset().union(*(ROLE_SCOPES.get(r, frozenset()) for r in roles))

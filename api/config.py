@@ -49,6 +49,9 @@ class ApiConfig:
     jwt_algorithm: str = "HS256"
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
+    #: Signs the web pages' session cookies (``PLAUDIT_SESSION_SECRET``); derived from the HS256 secret when
+    #: unset, required with an identity provider's public key.
+    session_secret: str | None = None
     #: Requests per second for one API key, token or address on /v1 (``PLAUDIT_RATE_LIMIT``; 0 turns it off).
     #: A one-second window: Litestar's limiter keeps every request time of the window, so a short window stays
     #: cheap. Webhooks are not limited: a signature check rejects strangers faster than a limiter would.
@@ -90,6 +93,7 @@ class ApiConfig:
             ),
             "jwt_issuer": env.get("PLAUDIT_JWT_ISSUER"),
             "jwt_audience": env.get("PLAUDIT_JWT_AUDIENCE"),
+            "session_secret": env.get("PLAUDIT_SESSION_SECRET"),
             "rate_limit_per_second": env_int("PLAUDIT_RATE_LIMIT", 50),
             "db_connections": env_int("PLAUDIT_DB_CONNECTIONS", 16, minimum=1),
             "public_url": env.get("PLAUDIT_PUBLIC_URL", "http://localhost:8000").rstrip("/"),

@@ -25,6 +25,7 @@ __all__ = [
     "EarnedBadge",
     "badge_award_row",
     "badge_progress",
+    "badges_of",
     "earned_badges",
     "find_award",
     "insert_badge_awards",
@@ -125,6 +126,21 @@ def earned_badges(db: Database, employee_id: int) -> list[EarnedBadge]:
         EarnedBadge(badge, tier, earned_in, db.read_ts(at), public_id, bool(revoked))
         for badge, tier, earned_in, at, public_id, revoked in rows
     ]
+
+
+def badges_of(db: Database, employee_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """(badge, tier) each of these employees holds, newest first, one per badge: the chips on a board."""
+    held: dict[int, list[tuple[str, str]]] = {}
+    seen: set[tuple[int, str]] = set()
+    for employee, badge, tier in db.query_in(
+        'SELECT employee, badge, tier FROM "badge_award" WHERE NOT revoked AND employee IN ({in}) '
+        "ORDER BY occurred_at DESC, id DESC",
+        employee_ids,
+    ):
+        if (employee, badge) not in seen:
+            seen.add((employee, badge))
+            held.setdefault(employee, []).append((badge, tier))
+    return held
 
 
 def badge_progress(

@@ -10,7 +10,7 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -34,6 +34,7 @@ __all__ = [
     "set_active",
     "set_visibility",
     "shard_of",
+    "weekly_points",
 ]
 
 VISIBILITIES = ("public", "team", "hidden")
@@ -48,6 +49,8 @@ class Person:
     team: str
     visibility: str
     active: bool
+    #: The roster's locale (``nl-NL``): the pages speak it.
+    locale: str = ""
 
 
 class Directory:
@@ -62,9 +65,9 @@ class Directory:
 
     def load(self, db: Database) -> None:
         people = [
-            Person(eid, ext, email or "", name, team, visibility, bool(active))
-            for eid, ext, email, name, team, visibility, active in db.query(
-                'SELECT id, external_id, email, name, team, visibility, active FROM "employee"'
+            Person(eid, ext, email or "", name, team, visibility, bool(active), locale or "")
+            for eid, ext, email, name, team, visibility, active, locale in db.query(
+                'SELECT id, external_id, email, name, team, visibility, active, locale FROM "employee"'
             )
         ]
         by_ref = {p.external_id: p for p in people} | {p.email: p for p in people if p.email}
@@ -202,6 +205,26 @@ def period_scores(
         )
     )
     return {kind: {"period": key, "points": rows.get(key, 0)} for kind, key in wanted.items()}
+
+
+def weekly_points(
+    db: Database,
+    rules: CompiledRules,
+    employee_id: int,
+    weeks: int = 12,
+    at: datetime | None = None,
+) -> list[tuple[str, int]]:
+    """(week key, points) for the last ``weeks`` weeks, oldest first, zeros included: the profile's chart."""
+    now = at or datetime.now(UTC)
+    keys = [rules.periods(now - timedelta(weeks=i)).week for i in range(weeks - 1, -1, -1)]
+    rows = dict(
+        db.query_in(
+            'SELECT period, score FROM "standing" WHERE board = ? AND employee = ? AND period IN ({in})',
+            keys,
+            [BOARD_POINTS, employee_id],
+        )
+    )
+    return [(key, rows.get(key, 0)) for key in keys]
 
 
 def ledger_page(

@@ -13,6 +13,7 @@ from admin.cli.db import db
 from admin.cli.demo import demo
 from admin.cli.employees import employees
 from admin.cli.events import import_group, process, replay, simulate
+from admin.cli.hr import hr
 from admin.cli.leaderboard import leaderboard
 from admin.cli.outbox import outbox, payouts
 from admin.cli.roster import roster
@@ -57,5 +58,6 @@ for command in (
     employees,
     outbox,
     payouts,
+    hr,
 ):
     main.add_command(command)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 
 import click
 
 from admin.cli._common import console, ensure_rulebook, err, fail, open_db
+from api.config import ApiConfig
 from engine.apikeys import SCOPES, create_key, list_keys, revoke_key
 from engine.demo import seed_demo
 
@@ -22,8 +24,8 @@ def serve(ctx: click.Context, host: str, port: int, demo: bool) -> None:
     """Run the API with an in-process worker (the embedded default: SQLite, no other servers)."""
     import uvicorn
 
+    from admin.web import install_pages
     from api.app import create_app
-    from api.config import ApiConfig
 
     try:
         config = ApiConfig.from_env(database_url=ctx.obj.get("db"))
@@ -35,10 +37,17 @@ def serve(ctx: click.Context, host: str, port: int, demo: bool) -> None:
         result = seed_demo(db, book)
         console.print(f"demo: {result.employees} employees, {result.scoring.scored} events scored")
     db.close()
-    app = create_app(config)
-    console.print(f"Plaudit on http://{host}:{port}  (API docs: http://{host}:{port}/schema)")
+    app = create_app(config, on_app_init=[install_pages])
+    base = f"http://{host}:{port}"
+    console.print(f"Plaudit on {base}  (API docs: {base}/schema, data: {base}/admin/)")
+    if demo and not config.jwt_public_key:
+        # Sign-in links valid for an hour: the embedded default's stand-in for the company's SSO.
+        for who, role in (("E0001", "employee"), ("E0002", "hr")):
+            link = f"{base}/login/token?token={_sign(config, who, role, timedelta(hours=1))}"
+            console.print(f"sign in as {who} ({role}): {link}", soft_wrap=True)
     console.print(
-        "a token to try it: `plaudit token E0001` (or --role hr); tools: `plaudit api-keys create`"
+        "sign-in links: `plaudit token E0001 --link` (or --role hr); HR accounts for /admin/: "
+        "`plaudit hr add NAME`; tools: `plaudit api-keys create`"
     )
     uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
 
@@ -49,26 +58,34 @@ def serve(ctx: click.Context, host: str, port: int, demo: bool) -> None:
     "--role", type=click.Choice(["employee", "hr"]), default="employee", show_default=True
 )
 @click.option("--hours", default=12, show_default=True, type=click.IntRange(1, 24 * 30))
+@click.option(
+    "--link", is_flag=True, help="A sign-in link for the web pages (valid at most an hour)."
+)
 @click.pass_context
-def token(ctx: click.Context, employee: str, role: str, hours: int) -> None:
+def token(ctx: click.Context, employee: str, role: str, hours: int, link: bool) -> None:
     """Print a signed token for an employee (the embedded default's stand-in for an identity provider)."""
-    from datetime import UTC, datetime, timedelta
-
-    from litestar.security.jwt import Token
-
-    from api.config import ApiConfig
 
     config = ApiConfig.from_env(database_url=ctx.obj.get("db"))
     if config.jwt_public_key:
         fail("tokens come from your identity provider here (PLAUDIT_JWT_PUBLIC_KEY is set)")
-    claims = Token(
-        sub=employee, exp=datetime.now(UTC) + timedelta(hours=hours), extras={"roles": [role]}
-    )
+    if link:
+        signed = _sign(config, employee, role, timedelta(minutes=min(hours * 60, 60)))
+        console.print(f"{config.public_url}/login/token?token={signed}", soft_wrap=True)
+    else:
+        console.print(_sign(config, employee, role, timedelta(hours=hours)), soft_wrap=True)
+
+
+def _sign(config: ApiConfig, subject: str, role: str, valid: timedelta) -> str:
+    """A token as an identity provider would make it: ``roles`` a top-level claim."""
+    import jwt
+
+    now = datetime.now(UTC)
+    claims: dict[str, object] = {"sub": subject, "iat": now, "exp": now + valid, "roles": [role]}
     if config.jwt_issuer:
-        claims.iss = config.jwt_issuer
+        claims["iss"] = config.jwt_issuer
     if config.jwt_audience:
-        claims.aud = config.jwt_audience
-    console.print(claims.encode(config.jwt_secret or "", config.jwt_algorithm))
+        claims["aud"] = config.jwt_audience
+    return jwt.encode(claims, config.jwt_secret or "", algorithm=config.jwt_algorithm)
 
 
 @click.group(name="api-keys")

@@ -1,0 +1,64 @@
+"""The web pages, served by the API process: the employee board, profile and shoutouts; HR's rules editor,
+simulation, KPIs and month close; Piccolo Admin at /admin/.
+
+Pages are rendered on the server (Jinja) from the same engine calls as the JSON API, so a page is one request
+with no client-side framework: light on a phone, and nothing fetched from a CDN. ``install_pages`` is an
+``on_app_init`` hook for ``api.app.create_app``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar.config.app import AppConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from admin.web.board import BoardPage
+from admin.web.i18n import install_translations
+from admin.web.login import LoginPages, page_session, session_secret
+from admin.web.month_close import MonthClosePage
+from admin.web.piccolo_admin import piccolo_admin
+from admin.web.profile import ProfilePage
+from admin.web.rules_editor import RulesEditorPage
+from admin.web.shoutouts import ShoutoutsPage
+from api.app import API_PATHS
+
+__all__ = ["install_pages"]
+
+HERE = Path(__file__).parent
+#: Forms of the pages carry a CSRF token; the JSON API (bearer credentials) and Piccolo Admin (its own) don't.
+NOT_PAGES = [*API_PATHS, "^/admin", "^/static/"]
+
+
+def install_pages(app_config: AppConfig) -> AppConfig:
+    runtime = app_config.state["runtime"]
+    secret = session_secret(runtime.config)
+    app_config.route_handlers += [
+        LoginPages,
+        BoardPage,
+        ProfilePage,
+        ShoutoutsPage,
+        RulesEditorPage,
+        MonthClosePage,
+        piccolo_admin,
+        create_static_files_router(
+            path="/static",
+            directories=[HERE / "static"],
+            opt={"exclude_from_auth": True},
+            cache_control=None,
+            include_in_schema=False,
+        ),
+    ]
+    app_config.middleware.append(page_session(secret, exclude=NOT_PAGES).middleware)
+    app_config.csrf_config = CSRFConfig(
+        secret=secret.hex(), cookie_name="plaudit_csrf", exclude=NOT_PAGES, cookie_samesite="lax"
+    )
+    app_config.template_config = TemplateConfig(
+        directory=HERE / "templates",
+        engine=JinjaTemplateEngine,
+        engine_callback=install_translations,
+    )
+    return app_config

@@ -1,0 +1,84 @@
+"""What every page shares: the controller base (session sign-in, HTML errors) and ``render``."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Controller, Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.plugins.problem_details import ProblemDetailsException
+from litestar.response import Redirect, Template
+
+from admin.web.i18n import language_of, translator
+from api.auth import Principal
+from api.runtime import Runtime
+
+__all__ = ["PageController", "render", "runtime_of", "safe_next", "viewer_of"]
+
+
+def safe_next(target: str) -> str:
+    """Only a path of this site: a sign-in must not be turned into a redirect to somewhere else."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def runtime_of(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+def viewer_of(request: Request) -> Principal | None:
+    user = request.scope.get("user")
+    return user if isinstance(user, Principal) else None
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Template:
+    """A page with what the layout needs: who is looking, in which language, the navigation."""
+    runtime = runtime_of(request)
+    viewer = viewer_of(request)
+    person = runtime.directory.find(viewer.employee) if viewer and viewer.employee else None
+    lang = language_of(request, person.locale if person else None)
+    return Template(
+        template_name=template,
+        status_code=status_code,
+        context={
+            "viewer": viewer,
+            "me": person,
+            "lang": lang,
+            "_": translator(lang),
+            "path": request.url.path,
+            "program": runtime.rules.name,
+            **context,
+        },
+    )
+
+
+def _to_login(request: Request, _: NotAuthorizedException) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect(f"/login?next={quote(target)}")
+
+
+def _error_page(request: Request, exc: HTTPException) -> Response:
+    extra = exc.extra if isinstance(exc.extra, dict) else {}
+    return render(  # type: ignore[return-value]
+        request,
+        "error.html",
+        status_code=exc.status_code,
+        status=exc.status_code,
+        detail=exc.detail,
+        errors=extra.get("errors") or [],
+    )
+
+
+class PageController(Controller):
+    """Pages: signed in by the session cookie (not by bearer credentials), errors shown as a page."""
+
+    include_in_schema = False
+    #: ``exclude_from_auth`` is the bearer middleware's key: pages are the session's.
+    opt = {"exclude_from_auth": True}
+    exception_handlers = {
+        NotAuthorizedException: _to_login,
+        HTTPException: _error_page,
+        ProblemDetailsException: _error_page,  # the API's problems, raised by the shared view code
+    }

@@ -1,0 +1,65 @@
+"""The leaderboard page: period tabs, company or my team, my rank even off the top, around me, badges."""
+
+from __future__ import annotations
+
+from litestar import Request, get
+from litestar.exceptions import HTTPException
+from litestar.response import Template
+
+from admin.web._page import PageController, render, runtime_of, viewer_of
+from api.leaderboards import BoardView, board_view
+from engine.badge_awards import badges_of
+from engine.defaults import BOARD_POINTS
+from engine.leaderboard import period_key
+
+__all__ = ["BoardPage"]
+
+#: The tabs, in order; the API knows ``day`` too, too short to compete in.
+PERIOD_TABS = ("week", "month", "quarter", "all")
+#: Rows above and below me when I am off the top.
+TOP = 10
+
+
+class BoardPage(PageController):
+    @get("/", sync_to_thread=True)
+    def home(self, request: Request) -> Template:
+        return self.board(request)
+
+    @get("/board", sync_to_thread=True)
+    def board(self, request: Request, period: str = "month", scope: str = "company") -> Template:
+        runtime = runtime_of(request)
+        viewer = viewer_of(request)
+        if period not in PERIOD_TABS:
+            raise HTTPException(status_code=404, detail=f"no period {period!r}")
+        directory = runtime.directory
+        person = directory.find(viewer.employee) if viewer and viewer.employee else None
+        team = person.team if person and scope == "team" and person.team else None
+        key = period_key(runtime.rules, period)
+        view: BoardView = board_view(
+            runtime, BOARD_POINTS, key, team, TOP, person, person.external_id if person else None
+        )
+        shown = [*view.rows, *view.around]
+        ids = [p.id for row in shown if (p := directory.find(row.employee)) is not None]
+        held = badges_of(runtime.db(), ids) if ids else {}
+        names = {b.id: b.name for b in runtime.rules.badges}
+        chips = {
+            row.employee: [
+                (names.get(badge, badge), tier) for badge, tier in held.get(p.id, [])[:3]
+            ]
+            for row in shown
+            if (p := directory.find(row.employee)) is not None
+        }
+        top_ids = {row.employee for row in view.rows}
+        around = [row for row in view.around if row.employee not in top_ids]
+        return render(
+            request,
+            "board.html",
+            view=view,
+            period=period,
+            periods=PERIOD_TABS,
+            scope="team" if team else "company",
+            team=team,
+            around=around,
+            chips=chips,
+            hidden=person is not None and person.visibility == "hidden",
+        )

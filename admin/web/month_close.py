@@ -1,0 +1,128 @@
+"""Month close for HR: close an award's period, see the shortlist, approve the employee of the month.
+
+Approving announces: the winner gets the company's shoutout in the feed, the bonus and the badge, and a
+shareable card, exactly as ``engine.awards`` does for the CLI and the scheduler.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from litestar import Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from msgspec import Struct
+
+from admin.web._page import PageController, render, runtime_of, viewer_of
+from api.auth import requires_admin
+from engine.awards import (
+    AwardError,
+    approve_award,
+    award_card,
+    award_results,
+    close_award,
+    closing_due,
+    find_award_spec,
+    period_label,
+)
+from rules.periods import previous_period
+
+__all__ = ["MonthClosePage"]
+
+STATUS = {"not_found": 404, "decided": 409, "early": 409}
+
+
+class CloseForm(Struct):
+    award: str
+    period: str
+
+
+class ApproveForm(Struct):
+    result: int
+
+
+class MonthClosePage(PageController):
+    path = "/hr/month-close"
+    guards = [requires_admin]
+
+    @get("/", sync_to_thread=True)
+    def overview(self, request: Request, period: str | None = None) -> Template:
+        runtime = runtime_of(request)
+        db, rules = runtime.db(), runtime.rules
+        now = datetime.now(UTC)
+        awards = []
+        for award in rules.awards:
+            current = rules.periods(now).of(award.period)
+            key = period or previous_period(current, rules.timezone, rules.week_start)
+            closing = db.query(
+                'SELECT id, closed_at, actor FROM "award_closing" WHERE award = ? AND period = ?',
+                (award.id, key),
+            )
+            results = award_results(db, closing[0][0]) if closing else []
+            recent_keys = [current]
+            for _ in range(3):
+                recent_keys.append(
+                    previous_period(recent_keys[-1], rules.timezone, rules.week_start)
+                )
+            awards.append(
+                {
+                    "spec": award,
+                    "period": key,
+                    "label": period_label(key),
+                    "due": closing_due(rules, award, key),
+                    "closed": (db.read_ts(closing[0][1]), closing[0][2]) if closing else None,
+                    "choices": [(k, period_label(k)) for k in recent_keys],
+                    "results": results,
+                    "waiting": any(r.status == "shortlisted" for r in results),
+                }
+            )
+        return render(request, "month_close.html", awards=awards, now=now)
+
+    @post("/close", status_code=303, sync_to_thread=True)
+    def close(
+        self, request: Request, data: CloseForm = Body(media_type=RequestEncodingType.URL_ENCODED)
+    ) -> Redirect:
+        runtime = runtime_of(request)
+        db, rules = runtime.db(), runtime.rules
+        try:
+            spec = find_award_spec(rules, data.award)
+            outcome = close_award(db, rules, spec, data.period, actor=_actor(request), force=True)
+        except AwardError as exc:
+            raise HTTPException(
+                status_code=STATUS.get(exc.kind, 422), detail=str(exc), extra={"errors": [str(exc)]}
+            ) from None
+        if outcome.deltas:
+            runtime.pages.scored(db, outcome.deltas)
+        return Redirect(f"/hr/month-close/?period={data.period}")
+
+    @post("/approve", status_code=303, sync_to_thread=True)
+    def approve(
+        self, request: Request, data: ApproveForm = Body(media_type=RequestEncodingType.URL_ENCODED)
+    ) -> Redirect:
+        runtime = runtime_of(request)
+        db = runtime.db()
+        try:
+            outcome = approve_award(db, runtime.rules, data.result, _actor(request))
+        except AwardError as exc:
+            raise HTTPException(
+                status_code=STATUS.get(exc.kind, 422), detail=str(exc), extra={"errors": [str(exc)]}
+            ) from None
+        if outcome.deltas:
+            runtime.pages.scored(db, outcome.deltas)
+        runtime.worker.wake()
+        return Redirect(f"/hr/month-close/?period={outcome.period}")
+
+    @get("/card/{result:int}.png", sync_to_thread=True, media_type="image/png")
+    def card(self, request: Request, result: int) -> Response[bytes]:
+        runtime = runtime_of(request)
+        card = award_card(runtime.db(), runtime.rules, result)
+        if card is None:
+            raise HTTPException(status_code=404, detail=f"no award result {result}")
+        return Response(runtime.award_cards.get(card), media_type="image/png")
+
+
+def _actor(request: Request) -> str:
+    viewer = viewer_of(request)
+    return f"hr:{viewer.name}" if viewer else "hr"

@@ -1,0 +1,92 @@
+"""The profile page: my points per period and over time, badges with progress, the ledger with its reasons,
+and my visibility on leaderboards."""
+
+from __future__ import annotations
+
+from litestar import Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from msgspec import Struct
+
+from admin.web._page import PageController, render, runtime_of, viewer_of
+from admin.web.charts import bar_chart
+from admin.web.i18n import language_of, translator
+from api.employees import person_for, profile_of
+from engine.badge_awards import badge_progress, earned_badges
+from engine.employees import VISIBILITIES, Person, ledger_page, set_visibility, weekly_points
+
+__all__ = ["ProfilePage"]
+
+LEDGER_PAGE = 20
+
+
+class VisibilityForm(Struct):
+    visibility: str
+
+
+class ProfilePage(PageController):
+    def _person(self, request: Request, employee: str | None) -> Person:
+        viewer = viewer_of(request)
+        runtime = runtime_of(request)
+        ref = employee or (viewer.employee if viewer else None)
+        if viewer is None or not ref:
+            raise HTTPException(status_code=404, detail="this account is not an employee's")
+        return person_for(runtime, viewer, ref)
+
+    @get("/me", sync_to_thread=True)
+    def profile(
+        self,
+        request: Request,
+        employee: str | None = None,
+        before: int | None = None,
+        saved: bool = False,
+    ) -> Template:
+        runtime = runtime_of(request)
+        person = self._person(request, employee)
+        db, rules = runtime.db(), runtime.rules
+        profile = profile_of(runtime, person)
+        weeks = weekly_points(db, rules, person.id)
+        _ = translator(language_of(request, person.locale))
+        names = {b.id: b.name for b in rules.badges}
+        ledger = ledger_page(db, person.id, before=before, limit=LEDGER_PAGE)
+        return render(
+            request,
+            "profile.html",
+            person=person,
+            profile=profile,
+            chart=bar_chart(
+                _("Points per week, last 12 weeks"), [(k.split("-")[-1], v) for k, v in weeks]
+            ),
+            weeks=weeks,
+            earned=earned_badges(db, person.id),
+            progress=badge_progress(db, rules, person.id),
+            badge_names=names,
+            ledger=ledger,
+            older=ledger[-1].id if len(ledger) == LEDGER_PAGE else None,
+            visibilities=VISIBILITIES,
+            saved=saved,
+            own=viewer_of(request).employee == person.external_id,  # type: ignore[union-attr]
+        )
+
+    @post("/me/visibility", status_code=303, sync_to_thread=True)
+    def visibility(
+        self,
+        request: Request,
+        data: VisibilityForm = Body(media_type=RequestEncodingType.URL_ENCODED),
+    ) -> Redirect:
+        """Only one's own: HR changes it through the API or Piccolo Admin."""
+        runtime = runtime_of(request)
+        person = self._person(request, None)
+        if data.visibility not in VISIBILITIES:
+            raise HTTPException(
+                status_code=422,
+                detail="unknown visibility",
+                extra={"errors": [f"visibility: expected one of {', '.join(VISIBILITIES)}"]},
+            )
+        db = runtime.db()
+        set_visibility(db, person.id, data.visibility)
+        runtime.directory.load(db)
+        runtime.pages.refresh(db, person.id)
+        return Redirect("/me?saved=1")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from litestar import Request, get
 from litestar.exceptions import HTTPException
-from litestar.response import Template
+from litestar.params import Parameter
+from litestar.response import Redirect, Template
 
 from admin.web._page import PageController, render, runtime_of, viewer_of
 from api.leaderboards import BoardView, board_view
@@ -21,19 +22,24 @@ TOP = 10
 
 
 class BoardPage(PageController):
-    @get("/", sync_to_thread=True)
-    def home(self, request: Request) -> Template:
-        return self.board(request)
+    @get("/")
+    async def home(self) -> Redirect:
+        return Redirect("/board")
 
     @get("/board", sync_to_thread=True)
-    def board(self, request: Request, period: str = "month", scope: str = "company") -> Template:
+    def board(
+        self,
+        request: Request,
+        period: str = "month",
+        whose: str = Parameter(query="scope", default="company"),
+    ) -> Template:
         runtime = runtime_of(request)
         viewer = viewer_of(request)
         if period not in PERIOD_TABS:
             raise HTTPException(status_code=404, detail=f"no period {period!r}")
         directory = runtime.directory
         person = directory.find(viewer.employee) if viewer and viewer.employee else None
-        team = person.team if person and scope == "team" and person.team else None
+        team = person.team if person and whose == "team" and person.team else None
         key = period_key(runtime.rules, period)
         view: BoardView = board_view(
             runtime, BOARD_POINTS, key, team, TOP, person, person.external_id if person else None

@@ -14,7 +14,7 @@ store). Two ways in:
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from litestar import Request, get, post
@@ -114,7 +114,7 @@ class LoginPages(PageController):
                 "employee": (row or {}).get("email") or None,
             }
         )
-        now = datetime.now(UTC)
+        now = datetime.now()  # naive local time: what piccolo_api's sessions compare with
         admin = await HrSession.create_session(
             user_id=user_id,
             expiry_date=now + timedelta(hours=SESSION_HOURS),
@@ -125,8 +125,8 @@ class LoginPages(PageController):
             safe_next(data.next),
             cookies=[
                 Cookie(
-                    ADMIN_COOKIE,
-                    admin.token,
+                    key=ADMIN_COOKIE,
+                    value=admin.token,
                     path="/admin",
                     httponly=True,
                     samesite="strict",
@@ -161,7 +161,7 @@ class LoginPages(PageController):
             raise HTTPException(status_code=404, detail=f"no language {code!r}")
         return Redirect(
             safe_next(next),
-            cookies=[Cookie(LANGUAGE_COOKIE, code, max_age=365 * 86400, samesite="lax")],
+            cookies=[Cookie(key=LANGUAGE_COOKIE, value=code, max_age=365 * 86400, samesite="lax")],
         )
 
     @post("/logout", status_code=303, opt={"exclude_from_session": False})

@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, Parameter
 from litestar.response import Redirect, Template
 from msgspec import Struct
 
@@ -29,13 +29,13 @@ class ShoutoutForm(Struct):
 
 class ShoutoutsPage(PageController):
     def _page(
-        self, request: Request, scope: str, before: int | None, status_code: int = 200, **form: Any
+        self, request: Request, whose: str, before: int | None, status_code: int = 200, **form: Any
     ) -> Template:
         runtime = runtime_of(request)
         viewer = viewer_of(request)
         db, rules = runtime.db(), runtime.rules
         person = runtime.directory.find(viewer.employee) if viewer and viewer.employee else None
-        team = person.team if person and scope == "team" and person.team else None
+        team = person.team if person and whose == "team" and person.team else None
         items = feed(db, team=team, before=before, limit=FEED_PAGE)
         spec = rules.shoutouts
         left = allowance(db, rules, person.id) if person and spec else None
@@ -66,11 +66,11 @@ class ShoutoutsPage(PageController):
     def shoutouts(
         self,
         request: Request,
-        scope: str = "company",
+        whose: str = Parameter(query="scope", default="company"),
         before: int | None = None,
         sent: bool = False,
     ) -> Template:
-        return self._page(request, scope, before, sent=sent)
+        return self._page(request, whose, before, sent=sent)
 
     @post("/shoutouts", status_code=303, sync_to_thread=True)
     def give(

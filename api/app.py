@@ -28,6 +28,7 @@ from api.employees import EmployeeController
 from api.events import EventsController
 from api.health import HealthController
 from api.hr import AdjustmentController, ApiKeyController
+from api.kpis import KpiController
 from api.leaderboards import LeaderboardController
 from api.outbox import OutboxController
 from api.problems import problem
@@ -36,13 +37,13 @@ from api.scim import scim_router
 from api.shoutouts import ShoutoutController
 from api.webhooks import WebhookController
 
-__all__ = ["create_app"]
+__all__ = ["API_PATHS", "PUBLIC_PATHS", "create_app"]
 
 #: Paths outside authentication: signed webhooks, probes and the API description.
 # Open Badges documents are verified by whoever an employee shows a badge to: public by design.
 PUBLIC_PATHS = ["^/webhooks/", "^/health", "^/metrics", "^/schema", "^/ob/"]
-#: Bearer credentials (API keys, tokens) are for the JSON API only; the web pages have their session cookie.
-NOT_BEARER_PATHS = [r"^/(?!v1/|v1$|scim/)"]
+#: Not for the session cookie of the web pages: the JSON API takes bearer credentials (API keys, tokens).
+API_PATHS = [*PUBLIC_PATHS, "^/v1/", "^/scim/"]
 
 
 def server_timing(app: ASGIApp) -> ASGIApp:
@@ -67,7 +68,8 @@ def server_timing(app: ASGIApp) -> ASGIApp:
 
 def _caller(request: Request) -> str:
     """Rate limits count per credential (hashed: no secret in the store), else per address."""
-    auth = request.headers.get("authorization")
+    # A browser's session counts as its own caller: employees behind one NAT share an address.
+    auth = request.headers.get("authorization") or request.cookies.get("plaudit_session")
     if auth:
         return hashlib.sha256(auth.encode()).hexdigest()[:16]
     return request.client.host if request.client else "unknown"
@@ -102,6 +104,7 @@ def create_app(
             OpenBadgesController,
             AwardController,
             OutboxController,
+            KpiController,
             HealthController,
             scim_router,
         ],
@@ -119,7 +122,7 @@ def create_app(
                 if config.rate_limit_per_second
                 else []
             ),
-            DefineMiddleware(PrincipalMiddleware, exclude=NOT_BEARER_PATHS),
+            DefineMiddleware(PrincipalMiddleware, exclude=PUBLIC_PATHS),
         ],
         plugins=[ProblemDetailsPlugin(ProblemDetailsConfig(enable_for_all_http_exceptions=True))],
         exception_handlers={ValidationException: _invalid_input},

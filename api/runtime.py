@@ -106,6 +106,10 @@ class Runtime:
         """The published rulebook, checked for a newer ruleset every few seconds."""
         return self._published.get(self.db())
 
+    def published(self) -> None:
+        """A ruleset was published from this process: serve it now, not within seconds."""
+        self._published.expire()
+
     @property
     def rules(self) -> CompiledRules:
         rules = self.book.current

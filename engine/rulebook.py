@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from engine.audit import RULES_PUBLISHED, diff_counts, record, rules_diff
 from engine.database import Database
 from engine.defaults import DEFAULT_RULES_PATH
 from rules import CompiledRules, load_rules, load_rules_text
 
 __all__ = [
+    "DEFAULT_ACTOR",
     "PublishError",
     "PublishedRules",
     "RuleBook",
@@ -84,6 +86,10 @@ class PublishedRules:
         self._check_every = check_every
         self._checked = -math.inf
 
+    def expire(self) -> None:
+        """Look again on the next ``get``: this process just published."""
+        self._checked = -math.inf
+
     def get(self, db: Database) -> RuleBook:
         now = time.monotonic()
         if self._book is not None and now - self._checked < self._check_every:
@@ -95,13 +101,22 @@ class PublishedRules:
         return self._book
 
 
+#: Who publishes when a caller names nobody (scripts, tests, benchmarks): still a name in the audit log.
+DEFAULT_ACTOR = "plaudit"
+
+
 def publish(
-    db: Database, rules: CompiledRules | str | Path, actor: str = ""
+    db: Database, rules: CompiledRules | str | Path, actor: str = DEFAULT_ACTOR
 ) -> tuple[CompiledRules, bool]:
     """Publish a validated program; returns it and whether it was new.
 
-    Publishing the same version with the same content again is a no-op, so scripts can publish on every start.
+    Publishing the same version with the same content again is a no-op (nothing written, no audit entry), so
+    scripts can publish on every start. Something new is recorded in the audit log in the same transaction
+    as the ruleset row (action ``rules.published``, the diff against the previously current ruleset), so
+    a publish that fails leaves neither. ``actor`` names who publishes; blank is a ValueError.
     """
+    if not actor or not actor.strip():
+        raise ValueError("publishing needs an actor (who publishes), for the audit log")
     if not isinstance(rules, CompiledRules):
         rules = load_rules(rules)
     with db.transaction():
@@ -113,6 +128,10 @@ def publish(
                     "is immutable: give the changed program a new program.version"
                 )
             return rules, False
+        # The ruleset that was current until now (as load_rulebook orders them): what HR changed from.
+        previous = db.query(
+            'SELECT version, text FROM "ruleset" ORDER BY effective DESC, id DESC LIMIT 1'
+        )
         db.execute(
             'INSERT INTO "ruleset" (version, program_id, content_hash, effective, text, published_by, published_at) '
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -125,5 +144,22 @@ def publish(
                 actor,
                 db.ts(datetime.now(UTC)),
             ],
+        )
+        old_version, old_text = previous[0] if previous else (None, "")
+        diff = rules_diff(
+            old_text,
+            rules.text,
+            f"ruleset {old_version}" if old_version else "(no ruleset)",
+            f"ruleset {rules.version}",
+        )
+        added, removed = diff_counts(diff)
+        was = f"was {old_version}" if old_version else "first ruleset"
+        record(
+            db,
+            actor,
+            RULES_PUBLISHED,
+            rules.version,
+            f"published {rules.version} ({was}): +{added} −{removed} lines",
+            diff,
         )
     return rules, True

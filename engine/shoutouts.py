@@ -116,10 +116,12 @@ def give_shoutout(
     if len(set(recipients)) != len(recipients):
         raise ShoutoutError("recipients", "a colleague is named twice")
     with db.transaction():
+        # Named by external id or by email, as the form and the API say.
         people = {
             ref: (eid, ext, name, bool(active))
+            for column in ("external_id", "email")
             for eid, ext, email, name, active in db.query_in(
-                'SELECT id, external_id, email, name, active FROM "employee" WHERE external_id IN ({in})',
+                f'SELECT id, external_id, email, name, active FROM "employee" WHERE {column} IN ({{in}})',
                 [giver, *recipients],
             )
             for ref in (ext, email)

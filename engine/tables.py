@@ -6,6 +6,7 @@ Piccolo owns the schema and migrations (``engine/migrations``); the scoring hot 
 driver connection (see ``engine.database``) because building SQL per row in Python is 40x slower.
 """
 
+from piccolo.apps.user.tables import BaseUser
 from piccolo.columns import (
     JSON,
     Boolean,
@@ -18,7 +19,6 @@ from piccolo.columns import (
 )
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
-from piccolo.apps.user.tables import BaseUser
 from piccolo.table import Table
 from piccolo_api.session_auth.tables import SessionsBase
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from engine.awards import close_award, find_award_spec
+from engine.awards import approve_award, close_award, find_award_spec
 from engine.database import Database
 from engine.erasure import erase_employee
 from engine.intake import accept_events
@@ -141,7 +141,10 @@ def test_award_winner_gets_the_bonus_message(db: Database, rules) -> None:
     ]
     score(db, events)
     award = find_award_spec(rules, "employee-of-the-month")
-    close_award(db, rules, award, "2026-10", datetime(2026, 11, 10, tzinfo=UTC))
+    outcome = close_award(db, rules, award, "2026-10", datetime(2026, 11, 10, tzinfo=UTC))
+    assert not [m for m in messages(db) if m[0] == "eotm-bonus"]  # the default needs HR's approval
+    (pick,) = [r for r in outcome.results if r.scope == "company" and r.status == "shortlisted"]
+    approve_award(db, rules, pick.id, "hr:test", datetime(2026, 11, 10, tzinfo=UTC))
     (won,) = [m for m in messages(db) if m[0] == "eotm-bonus"]
     assert won[1] == "E3"
     assert won[3] == {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -14,7 +15,14 @@ from engine.intake import import_events, read_jsonl
 from engine.process import ProcessResult, process_pending
 from engine.replay import replay as replay_events
 from engine.rulebook import load_rulebook
-from engine.simulate import PastEvent, Simulation, events_from_db
+from engine.simulate import (
+    PastEvent,
+    Placement,
+    Simulation,
+    events_from_db,
+    facts_from_db,
+    simulate_recent,
+)
 from engine.simulate import simulate as run_simulation
 
 __all__ = ["import_group", "process", "replay", "simulate"]
@@ -96,8 +104,6 @@ def replay(ctx: click.Context) -> None:
 
 
 def _events_from_file(path: Path) -> list[PastEvent]:
-    from datetime import datetime
-
     seen: set[tuple[str, str]] = set()
     out: list[PastEvent] = []
     with path.open("rb") as f:
@@ -125,8 +131,24 @@ def _events_from_file(path: Path) -> list[PastEvent]:
     return out
 
 
+def _placements(places: tuple[Placement, ...] | None) -> str:
+    if places is None:
+        return "(not in this program)"
+    if not places:
+        return "nobody eligible"
+    return ", ".join(
+        f"{p.employee} ({p.metric})" + (" shortlisted" if p.status == "shortlisted" else "")
+        for p in places
+    )
+
+
 def _print_simulation(sim: Simulation) -> None:
     old, new = sim.published, sim.draft
+    if sim.window_start is not None and sim.window_end is not None:
+        console.print(
+            f"window: {sim.window_start:%Y-%m-%d %H:%M} → {sim.window_end:%Y-%m-%d %H:%M} UTC "
+            "(counters, caps and badge progress start empty at its first event on both sides)"
+        )
     console.print(
         f"{sim.events} events; points: published {old.points}, draft {new.points} ({new.points - old.points:+d})"
     )
@@ -145,15 +167,70 @@ def _print_simulation(sim: Simulation) -> None:
     for emp, a, b in sim.biggest_changes():
         changes.add_row(emp, str(a), str(b), f"{b - a:+d}")
     console.print(changes)
-    top = Table("rank", "published", "draft", title="Top 10")
-    old_top, new_top = old.top(), new.top()
 
-    def cell(rows: list[tuple[str, int]], i: int) -> str:
-        return f"{rows[i][0]} ({rows[i][1]})" if i < len(rows) else ""
+    def place(rank: int | None, points: int) -> str:
+        return f"{rank} ({points})" if rank is not None else "-"
 
-    for i in range(max(len(old_top), len(new_top))):
-        top.add_row(str(i + 1), cell(old_top, i), cell(new_top, i))
+    top = Table(
+        "employee",
+        "draft rank (points)",
+        "published rank (points)",
+        "move",
+        title=f"Top {sim.top_n}: draft beside published",
+    )
+    for m in sim.top_diff():
+        top.add_row(
+            m.employee,
+            place(m.draft_rank, m.draft_points),
+            place(m.published_rank, m.published_points),
+            m.label,
+        )
     console.print(top)
+
+    if sim.badge_changes:
+        badges = Table(
+            "badge",
+            "published",
+            "draft",
+            "gained",
+            "lost",
+            "examples",
+            title="Badge changes (employees earning it in the window)",
+        )
+        for c in sim.badge_changes:
+            examples = "; ".join(
+                part
+                for part in (
+                    f"+ {', '.join(c.gained_examples)}" if c.gained_examples else "",
+                    f"− {', '.join(c.lost_examples)}" if c.lost_examples else "",
+                )
+                if part
+            )
+            badges.add_row(
+                c.label, str(c.published), str(c.draft), f"+{c.gained}", f"−{c.lost}", examples
+            )
+        console.print(badges)
+    else:
+        console.print("Badge changes: none (the same badges would be earned under both)")
+
+    shown = [a for a in sim.award_changes if a.scope == "company" or a.changed]
+    if shown:
+        awards = Table("award", "period", "scope", "published", "draft", "", title="Award changes")
+        for a in shown:
+            awards.add_row(
+                a.name,
+                a.period + (" (partly in window)" if a.partial else ""),
+                a.team if a.scope == "team" else a.scope,
+                _placements(a.published),
+                _placements(a.draft),
+                "changed" if a.changed else "same",
+            )
+        console.print(awards)
+    unchanged = sum(1 for a in sim.award_changes if a.scope != "company" and not a.changed)
+    if unchanged:
+        console.print(f"{unchanged} team award results unchanged (not shown)")
+    if not sim.award_changes:
+        console.print("Award changes: no award period in the window")
     for side, totals in (("published", old), ("draft", new)):
         for reason, n in totals.not_scored.most_common(5):
             console.print(f"{side}: {n} events not scored: {reason}", markup=False)
@@ -173,9 +250,28 @@ def _print_simulation(sim: Simulation) -> None:
     type=EVENTS_FILE,
     help="JSON Lines events (default: the events in the database).",
 )
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    help="Only the events of the last N days (default: all of them).",
+)
+@click.option(
+    "--top",
+    "top_n",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Top N to compare.",
+)
 @click.pass_context
-def simulate(ctx: click.Context, rules_path: Path, events_path: Path | None) -> None:
-    """Dry run of a draft program on past events beside the published one; writes nothing."""
+def simulate(
+    ctx: click.Context, rules_path: Path, events_path: Path | None, days: int | None, top_n: int
+) -> None:
+    """Dry run of a draft program on past events beside the published one; writes nothing.
+
+    Shows per-rule totals, the biggest changes per employee, the top N of each side, the badges people would
+    earn or miss and the award winners of each period in the window.
+    """
     # A draft's own tests may describe the old points: report them, but simulate anyway.
     draft = rules_or_exit(rules_path, run_tests=False)
     for check in draft.run_checks():
@@ -185,6 +281,21 @@ def simulate(ctx: click.Context, rules_path: Path, events_path: Path | None) -> 
                 markup=False,
             )
     db = open_db(ctx)
-    book = load_rulebook(db)
-    events = _events_from_file(events_path) if events_path else events_from_db(db)
-    _print_simulation(run_simulation(draft, events, book))
+    now = datetime.now(UTC)
+    since = now - timedelta(days=days) if days else None
+    if events_path is None and days:
+        sim = simulate_recent(db, draft, days, now, top_n=top_n)
+    else:
+        events = _events_from_file(events_path) if events_path else events_from_db(db)
+        if since is not None:
+            events = [e for e in events if since <= e.occurred_at < now]
+        sim = run_simulation(
+            draft,
+            events,
+            load_rulebook(db),
+            top_n=top_n,
+            facts=facts_from_db(db, since),
+            since=since,
+            until=now if since is not None else None,
+        )
+    _print_simulation(sim)

@@ -1,15 +1,19 @@
-"""``plaudit rules validate|explain|publish``."""
+"""``plaudit rules validate|explain|publish|history``."""
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 from datetime import datetime
 from pathlib import Path
 
 import click
+from rich.markup import escape
+from rich.table import Table
 
 from admin.cli._common import console, err, fail, open_db, rules_or_exit
+from engine.audit import RULES_PUBLISHED, recent
 from engine.rulebook import PublishError, default_rules_path, publish
 
 __all__ = ["rules"]
@@ -70,20 +74,70 @@ def explain(event_file: Path, rules_path: Path | None) -> None:
     console.print(f"total: {total} points")
 
 
+def _os_user() -> str:
+    """The operating-system user running the command (the audit log's actor), or "unknown"."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry, no LOGNAME/USER (containers)
+        return "unknown"
+
+
 @rules.command(name="publish")
 @click.argument("path", type=RULES_PATH, required=False)
-@click.option("--actor", default="cli", help="Who publishes (kept with the ruleset).")
+@click.option(
+    "--actor",
+    help="Who publishes, kept with the ruleset and in the audit log (default: cli:<os user>).",
+)
 @click.pass_context
-def publish_command(ctx: click.Context, path: Path | None, actor: str) -> None:
-    """Publish a validated rules file as a new immutable version."""
+def publish_command(ctx: click.Context, path: Path | None, actor: str | None) -> None:
+    """Publish a validated rules file as a new immutable version (recorded in the audit log)."""
     path = path or default_rules_path()
     compiled = rules_or_exit(path)
     db = open_db(ctx)
+    actor = actor if actor is not None else f"cli:{_os_user()}"
+    if not actor.strip():
+        fail("--actor: name who publishes (the audit log keeps it)")
     try:
         _, new = publish(db, compiled, actor=actor)
     except PublishError as exc:
         fail(str(exc))
     version = compiled.version
-    console.print(
-        f"published version {version}" if new else f"version {version} was already published"
-    )
+    if not new:
+        console.print(f"version {version} was already published")
+        return
+    console.print(f"published version {version}")
+    for line in recent(db, 1, action=RULES_PUBLISHED, subject=version):
+        console.print(f"audit: {line.summary} by {line.actor}", markup=False)
+
+
+@rules.command(name="history")
+@click.option("--diff", "version", metavar="VERSION", help="Print the stored diff of VERSION.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.pass_context
+def history(ctx: click.Context, version: str | None, limit: int) -> None:
+    """Who published which rules version when, newest first; --diff VERSION shows what it changed."""
+    db = open_db(ctx)
+    if version is not None:
+        found = recent(db, 1, action=RULES_PUBLISHED, subject=version)
+        if not found:
+            fail(f"no published version {version!r} in the audit log (see `plaudit rules history`)")
+        entry = found[0]
+        err.print(
+            f"{entry.summary} by {entry.actor} at {entry.at:%Y-%m-%d %H:%M:%S} UTC", markup=False
+        )
+        # Plain output: a diff is for reading and piping (`| less`, `> change.diff`), not for rich markup.
+        click.echo(entry.detail or "(no changes)", nl=not entry.detail.endswith("\n"))
+        return
+    entries = recent(db, limit, action=RULES_PUBLISHED)
+    if not entries:
+        console.print("no rules published yet")
+        return
+    table = Table("published at (UTC)", "version", "actor", "summary", title="Rules history")
+    for entry in entries:
+        table.add_row(
+            f"{entry.at:%Y-%m-%d %H:%M:%S}",
+            escape(entry.subject),
+            escape(entry.actor),
+            escape(entry.summary),
+        )
+    console.print(table)

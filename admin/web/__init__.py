@@ -18,6 +18,7 @@ from litestar.template.config import TemplateConfig
 
 from admin.web.board import BoardPage
 from admin.web.i18n import install_translations
+from admin.web.kpis import KpiPage
 from admin.web.login import LoginPages, page_session, session_secret
 from admin.web.month_close import MonthClosePage
 from admin.web.piccolo_admin import piccolo_admin
@@ -42,6 +43,7 @@ def install_pages(app_config: AppConfig) -> AppConfig:
         ProfilePage,
         ShoutoutsPage,
         RulesEditorPage,
+        KpiPage,
         MonthClosePage,
         piccolo_admin,
         create_static_files_router(

@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Redirect, Template
 
@@ -60,14 +60,20 @@ def _to_login(request: Request, _: NotAuthorizedException) -> Response:
 
 
 def _error_page(request: Request, exc: HTTPException) -> Response:
-    extra = exc.extra if isinstance(exc.extra, dict) else {}
+    if isinstance(exc.extra, dict):
+        errors = exc.extra.get("errors") or []
+    else:  # Litestar's own validation: a list of {"key", "message"}
+        errors = [
+            f"{item.get('key')}: {item.get('message')}" if isinstance(item, dict) else str(item)
+            for item in exc.extra or []
+        ]
     return render(  # type: ignore[return-value]
         request,
         "error.html",
         status_code=exc.status_code,
         status=exc.status_code,
         detail=exc.detail,
-        errors=extra.get("errors") or [],
+        errors=errors,
     )
 
 
@@ -81,4 +87,5 @@ class PageController(Controller):
         NotAuthorizedException: _to_login,
         HTTPException: _error_page,
         ProblemDetailsException: _error_page,  # the API's problems, raised by the shared view code
+        ValidationException: _error_page,  # a form or query field of the wrong type
     }

@@ -44,7 +44,7 @@ class BoardPage(PageController):
         view: BoardView = board_view(
             runtime, BOARD_POINTS, key, team, TOP, person, person.external_id if person else None
         )
-        shown = [*view.rows, *view.around]
+        shown = [*view.rows, *view.around, *([view.me] if view.me else [])]
         ids = [p.id for row in shown if (p := directory.find(row.employee)) is not None]
         held = badges_of(runtime.db(), ids) if ids else {}
         names = {b.id: b.name for b in runtime.rules.badges}
@@ -57,6 +57,9 @@ class BoardPage(PageController):
         }
         top_ids = {row.employee for row in view.rows}
         around = [row for row in view.around if row.employee not in top_ids]
+        listed = top_ids | {row.employee for row in around}
+        # Hidden from others, or on a team tab without around-me rows: my own rank still shows.
+        alone = view.me if view.me and view.me.employee not in listed else None
         return render(
             request,
             "board.html",
@@ -66,6 +69,7 @@ class BoardPage(PageController):
             scope="team" if team else "company",
             team=team,
             around=around,
+            alone=alone,
             chips=chips,
             hidden=person is not None and person.visibility == "hidden",
         )

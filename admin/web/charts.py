@@ -28,6 +28,14 @@ def _scale(values: Sequence[float]) -> float:
     return float(top)
 
 
+def _tick(value: float) -> str:
+    """1,000,000 → 1M: the axis label fits its margin."""
+    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if value >= size:
+            return f"{value / size:g}{suffix}"
+    return f"{value:g}"
+
+
 def _frame(
     label: str, axis_max: float, inner: list[str], labels: Sequence[str], xs: list[float]
 ) -> Markup:
@@ -36,7 +44,7 @@ def _frame(
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(label)}">',
         f"<title>{escape(label)}</title>",
         f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{WIDTH}" y2="{TOP + plot_h}" stroke="#767f8a"/>',
-        f'<text x="{LEFT - 6}" y="{TOP + 8}" text-anchor="end">{axis_max:g}</text>',
+        f'<text x="{LEFT - 6}" y="{TOP + 8}" text-anchor="end">{_tick(axis_max)}</text>',
         f'<text x="{LEFT - 6}" y="{TOP + plot_h}" text-anchor="end">0</text>',
         *inner,
     ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Request, get, post
 from litestar.connection import ASGIConnection
@@ -105,24 +106,27 @@ class LoginPages(PageController):
     ) -> Redirect:
         user_id = await HrUser.login(data.username.strip(), data.password)
         if user_id is None:
-            return Redirect(f"/login?failed=1&next={safe_next(data.next)}")
+            return Redirect(f"/login?failed=1&next={quote(safe_next(data.next))}", status_code=303)
         row = await HrUser.select(HrUser.email).where(HrUser.id == user_id).first()
-        request.set_session(
-            {
-                "sub": data.username.strip(),
-                "roles": ["hr"],
-                "employee": (row or {}).get("email") or None,
-            }
-        )
         now = datetime.now()  # naive local time: what piccolo_api's sessions compare with
         admin = await HrSession.create_session(
             user_id=user_id,
             expiry_date=now + timedelta(hours=SESSION_HOURS),
             max_expiry_date=now + timedelta(hours=SESSION_HOURS),
         )
+        request.set_session(
+            {
+                "sub": data.username.strip(),
+                "roles": ["hr"],
+                "employee": (row or {}).get("email") or None,
+                # Its cookie is scoped to /admin and never reaches /logout: signing out ends it by this.
+                "admin_session": admin.token,
+            }
+        )
         secure = request.url.scheme == "https"
         return Redirect(
             safe_next(data.next),
+            status_code=303,
             cookies=[
                 Cookie(
                     key=ADMIN_COOKIE,
@@ -166,10 +170,10 @@ class LoginPages(PageController):
 
     @post("/logout", status_code=303, opt={"exclude_from_session": False})
     async def logout(self, request: Request) -> Redirect:
-        token = request.cookies.get(ADMIN_COOKIE)
+        token = (request.session or {}).get("admin_session")
         if token:
             await HrSession.remove_session(token=token)
         request.clear_session()
-        response = Redirect("/login")
+        response = Redirect("/login", status_code=303)
         response.delete_cookie(ADMIN_COOKIE, path="/admin")
         return response

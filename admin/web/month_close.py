@@ -95,7 +95,7 @@ class MonthClosePage(PageController):
             ) from None
         if outcome.deltas:
             runtime.pages.scored(db, outcome.deltas)
-        return Redirect(f"/hr/month-close/?period={data.period}")
+        return Redirect(f"/hr/month-close/?period={data.period}", status_code=303)
 
     @post("/approve", status_code=303, sync_to_thread=True)
     def approve(
@@ -112,9 +112,9 @@ class MonthClosePage(PageController):
         if outcome.deltas:
             runtime.pages.scored(db, outcome.deltas)
         runtime.worker.wake()
-        return Redirect(f"/hr/month-close/?period={outcome.period}")
+        return Redirect(f"/hr/month-close/?period={outcome.period}", status_code=303)
 
-    @get("/card/{result:int}.png", sync_to_thread=True, media_type="image/png")
+    @get("/card/{result:int}", sync_to_thread=True, media_type="image/png")
     def card(self, request: Request, result: int) -> Response[bytes]:
         runtime = runtime_of(request)
         card = award_card(runtime.db(), runtime.rules, result)

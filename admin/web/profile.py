@@ -89,4 +89,4 @@ class ProfilePage(PageController):
         set_visibility(db, person.id, data.visibility)
         runtime.directory.load(db)
         runtime.pages.refresh(db, person.id)
-        return Redirect("/me?saved=1")
+        return Redirect("/me?saved=1", status_code=303)

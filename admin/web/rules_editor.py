@@ -122,6 +122,7 @@ class RulesEditorPage(PageController):
             except PublishError as exc:
                 issue = RuleIssue(FILENAME, _version_line(text), 1, str(exc))
                 return self._editor(request, text, 409, issues=[issue], days=days)
+            runtime.published()
             if not new:
                 return self._editor(request, text, days=days, unchanged=rules.version, draft=draft)
             return Redirect(f"/hr/rules/?published={rules.version}", status_code=303)

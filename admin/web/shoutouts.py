@@ -101,4 +101,4 @@ class ShoutoutsPage(PageController):
                 message=data.message,
             )
         runtime.worker.wake()  # the recipients' points
-        return Redirect("/shoutouts?sent=1")
+        return Redirect("/shoutouts?sent=1", status_code=303)

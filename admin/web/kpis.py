@@ -1,0 +1,66 @@
+"""Program KPIs for HR: the adoption funnel, participation, reach, engagement, referrals and shoutouts per
+period, as charts, a table and a CSV file (the same figures as ``GET /v1/kpis``)."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, get
+from litestar.exceptions import HTTPException
+from litestar.response import Template
+
+from admin.web._page import PageController, render, runtime_of
+from admin.web.charts import bar_chart, line_chart
+from api.auth import requires_admin
+from engine.kpis import KPI_PERIODS, KpiError, PeriodKpis, compute_kpis, kpis_csv
+
+__all__ = ["KpiPage"]
+
+
+def _report(request: Request, period: str, periods: int) -> list[PeriodKpis]:
+    runtime = runtime_of(request)
+    try:
+        return compute_kpis(runtime.db(), runtime.rules, period, periods)
+    except KpiError as exc:
+        raise HTTPException(
+            status_code=422, detail=str(exc), extra={"errors": [str(exc)]}
+        ) from None
+
+
+class KpiPage(PageController):
+    guards = [requires_admin]
+
+    @get("/hr/kpis", sync_to_thread=True)
+    def kpis(self, request: Request, period: str = "month", periods: int = 12) -> Template:
+        rows = _report(request, period, periods)
+        labels = [r.period for r in rows]
+        return render(
+            request,
+            "kpis.html",
+            rows=rows,
+            latest=rows[-1],
+            period=period,
+            periods=periods,
+            kinds=KPI_PERIODS,
+            charts={
+                "participation": line_chart(
+                    "active participation rate (%)",
+                    labels,
+                    [round(r.participation_rate * 100, 1) for r in rows],
+                ),
+                "reach": bar_chart("organic reach", [(r.period, r.organic_reach) for r in rows]),
+                "engagement": line_chart(
+                    "engagement per share", labels, [r.engagement_per_share for r in rows]
+                ),
+                "shoutouts": bar_chart(
+                    "shoutouts given", [(r.period, r.shoutouts_given) for r in rows]
+                ),
+            },
+        )
+
+    @get("/hr/kpis.csv", sync_to_thread=True)
+    def csv(self, request: Request, period: str = "month", periods: int = 12) -> Response[str]:
+        rows = _report(request, period, periods)
+        return Response(
+            kpis_csv(rows),
+            media_type="text/csv",
+            headers={"content-disposition": f'attachment; filename="plaudit-kpis-{period}.csv"'},
+        )

@@ -116,12 +116,12 @@ class AwardController(Controller):
         principal: Principal = request.user
         result_id = _result_id(result)
         db = runtime.db()
-        try:
-            outcome = approve_award(db, runtime.rules, result_id, principal.name)
-        except AwardError as exc:
-            status = {"not_found": 404, "decided": 409}.get(exc.kind, 422)
-            raise problem(status, str(exc), [str(exc)]) from None
-        if outcome.deltas:
+        with runtime.pages.writing():
+            try:
+                outcome = approve_award(db, runtime.rules, result_id, principal.name)
+            except AwardError as exc:
+                status = {"not_found": 404, "decided": 409}.get(exc.kind, 422)
+                raise problem(status, str(exc), [str(exc)]) from None
             runtime.pages.scored(db, outcome.deltas)
         return [_view(r) for r in outcome.results]
 

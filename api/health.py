@@ -24,6 +24,8 @@ class Health(msgspec.Struct):
     worker_lag_seconds: float | None
     worker_last_error: str | None
     ruleset: str
+    #: False for the few seconds after start while the current periods' boards load into memory.
+    boards_warm: bool = True
 
 
 class HealthController(Controller):
@@ -48,7 +50,15 @@ class HealthController(Controller):
             )
             return Response(body, status_code=503)
         return Response(
-            Health("ok", "ok", pending, lag, runtime.worker.stats.last_error, runtime.rules.version)
+            Health(
+                "ok",
+                "ok",
+                pending,
+                lag,
+                runtime.worker.stats.last_error,
+                runtime.rules.version,
+                runtime.boards_warm.is_set(),
+            )
         )
 
     @get("/metrics", sync_to_thread=True, exclude_from_auth=True, media_type=CONTENT_TYPE_LATEST)

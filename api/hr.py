@@ -79,14 +79,21 @@ class AdjustmentController(Controller):
             if data.at and data.at.tzinfo is None
             else data.at
         )
-        try:
-            made = adjust(
-                runtime.db(), runtime.book, data.employee, data.points, data.why, principal.name, at
-            )
-        except AdjustmentError as exc:
-            status = 404 if str(exc).startswith("employee:") else 422
-            raise problem(status, str(exc), [str(exc)]) from None
-        runtime.pages.scored(runtime.db(), made.deltas)
+        with runtime.pages.writing():
+            try:
+                made = adjust(
+                    runtime.db(),
+                    runtime.book,
+                    data.employee,
+                    data.points,
+                    data.why,
+                    principal.name,
+                    at,
+                )
+            except AdjustmentError as exc:
+                status = 404 if str(exc).startswith("employee:") else 422
+                raise problem(status, str(exc), [str(exc)]) from None
+            runtime.pages.scored(runtime.db(), made.deltas)
         return AdjustmentMade(
             made.entry_id, made.employee, made.points, made.occurred_at, principal.name
         )

@@ -22,9 +22,11 @@ from badges.images import BadgeImages
 from engine.board_pages import BoardPages, MemoryPages, RedisPages
 from engine.boards import Boards
 from engine.database import Database, DatabaseConfig, open_database
+from engine.defaults import BOARD_POINTS
 from engine.dispatch import enqueue_shards
 from engine.employees import Directory
 from engine.intake import EventOutcome, IntakeWriter
+from engine.leaderboard import PERIOD_NAMES, period_key
 from engine.outbox import OutboxWorker
 from engine.process import ProcessResult
 from engine.redis_boards import RedisBoards
@@ -78,10 +80,16 @@ class Runtime:
         # where SQLite's busy handler would sleep in steps of up to 100 ms.
         self.write_lock = threading.Lock()
         self.worker = EmbeddedWorker(
-            WorkerConfig(database_url=config.database_url, write_lock=self.write_lock),
+            WorkerConfig(
+                database_url=config.database_url,
+                write_lock=self.write_lock,
+                batch_lock=self.boards.writing,
+            ),
             on_batch=self._scored,
         )
         self.intake_writer: IntakeWriter | None = None
+        #: Set once the current periods' boards are loaded (see ``_warm_boards``).
+        self.boards_warm = threading.Event()
         # Embedded, this process delivers the outbox; scaled, the RQ workers do (the deliver_outbox cron job).
         self.outbox: OutboxWorker | None = None
         if config.run_worker and not config.redis_url:
@@ -176,6 +184,22 @@ class Runtime:
             self.worker.start()
         if self.outbox is not None:
             self.outbox.start()
+        threading.Thread(target=self._warm_boards, name="plaudit-warm-boards", daemon=True).start()
+
+    def _warm_boards(self) -> None:
+        """Load the current periods' boards now (about a second each at 100,000 employees), in the background,
+        so their first visitor does not wait for it. /health says when it is done."""
+        periods = [period_key(self.rules, name) for name in PERIOD_NAMES]
+        try:
+            db = open_database(DatabaseConfig(url=self.config.database_url, migrate=False))
+            try:
+                self.pages.warm(db, BOARD_POINTS, periods)
+            finally:
+                db.close()
+        except Exception:  # the first request loads them instead
+            log.exception("could not load the boards ahead of their first request")
+        finally:
+            self.boards_warm.set()
 
     def stop(self) -> None:
         self.worker.stop()

@@ -9,7 +9,9 @@ or a board is absent from it, so a lost Redis makes pages slower, never wrong.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -63,8 +65,16 @@ class BoardPages(Protocol):
         """True when reading costs microseconds and no I/O (safe on the event loop)."""
         ...
 
+    def writing(self) -> AbstractContextManager[Any]:
+        """Hold it from before a commit that changes standings until :meth:`scored` has run."""
+        ...
+
     def scored(self, db: Database, deltas: Deltas) -> None:
         """A batch (or an adjustment) committed: bring the boards up to date."""
+        ...
+
+    def warm(self, db: Database, board: str, periods: Iterable[str]) -> None:
+        """Get these boards ready before anyone asks (a no-op where reading needs no loading)."""
         ...
 
     def refresh(self, db: Database, employee: int) -> None:
@@ -123,8 +133,14 @@ class MemoryPages:
     def is_instant(self, board: str, period: str) -> bool:
         return self.boards.get(board, period) is not None
 
+    def writing(self) -> AbstractContextManager[Any]:
+        return self.boards.writing
+
     def scored(self, db: Database, deltas: Deltas) -> None:
         self.boards.apply(deltas)
+
+    def warm(self, db: Database, board: str, periods: Iterable[str]) -> None:
+        self.boards.warm(db, periods, board)
 
     def refresh(self, db: Database, employee: int) -> None:
         self.boards.refresh(employee)
@@ -172,10 +188,17 @@ class RedisPages:
     def is_instant(self, board: str, period: str) -> bool:
         return False
 
+    def writing(self) -> AbstractContextManager[Any]:
+        # Redis gets the absolute scores read back after the commit: no count twice to guard against.
+        return contextlib.nullcontext()
+
     def scored(self, db: Database, deltas: Deltas) -> None:
         self._circuit.call(
             lambda: self.redis.publish(db, deltas), "boards not updated; reconcile will repair them"
         )
+
+    def warm(self, db: Database, board: str, periods: Iterable[str]) -> None:
+        pass
 
     def refresh(self, db: Database, employee: int) -> None:
         self._circuit.call(

@@ -9,6 +9,10 @@ SQL stays the source of truth: :meth:`Boards.load` fills a board from the ``stan
 in-process worker hands every committed batch's :class:`~engine.standings.StandingDeltas` to
 :meth:`Boards.apply`. Losing this cache loses nothing; loading it again repairs any drift.
 
+A load must not fall between a commit and its ``apply``: the standings it reads would hold the batch already
+and ``apply`` would count it twice (or a board installed after the ``apply`` would miss it). So whoever commits
+standings holds :attr:`Boards.writing` from before the commit until after ``apply``, and a load holds it too.
+
 Ranking: higher score first; among equal scores, earlier ``reached_at`` first, then lower employee id.
 ``ties="shared"`` is standard competition ranking ("1224": equals share the rank of the first of them, as
 :mod:`engine.leaderboard` ranks in SQL); ``ties="earliest"`` gives unique ranks by position ("1234").
@@ -292,18 +296,24 @@ class Boards:
         self._teams: dict[tuple[str, str], dict[str, Board]] = {}
         # Serializes writers (load, apply, refresh) so the views of one board never diverge.
         self._write = threading.Lock()
+        #: Held from a commit that changes standings until its deltas are applied, and by a load: a board is
+        #: read either before such a commit or after its apply, never between (see the module's docstring).
+        self.writing = threading.RLock()
 
     def load(self, db: Database, periods: Iterable[str], board: str = BOARD_POINTS) -> None:
         """Read each period's standings (one SELECT per period) and replace what is loaded for it.
 
-        The new boards are built aside and swapped in, so readers see the old or the new, never a mix.
+        The new boards are built aside and swapped in, so readers see the old or the new, never a mix. Each
+        period is read under :attr:`writing`: a batch committing meanwhile waits for it (about a second at
+        100,000 employees).
         """
         for period in periods:
-            rows = db.query(
-                'SELECT employee, score, reached_at FROM "standing" WHERE board = ? AND period = ?',
-                (board, period),
-            )
-            self.replace(board, period, rows)
+            with self.writing:
+                rows = db.query(
+                    'SELECT employee, score, reached_at FROM "standing" WHERE board = ? AND period = ?',
+                    (board, period),
+                )
+                self.replace(board, period, rows)
 
     def replace(self, board: str, period: str, rows: Iterable[tuple[int, int, Any]]) -> None:
         """Install a board from ``(employee, score, reached_at)`` rows (what :meth:`load` does per period)."""
@@ -389,12 +399,20 @@ class Boards:
                     self._file_in_team(board, period, team, employee, key)
 
     def ensure(self, db: Database, board: str, period: str) -> Board:
-        """The full board, loaded from the standings on first use."""
+        """The full board, loaded from the standings on first use (once, however many ask at the same time)."""
         full = self._all.get((board, period))
         if full is None:
-            self.load(db, [period], board)
-            full = self._all[board, period]
+            with self.writing:
+                full = self._all.get((board, period))
+                if full is None:
+                    self.load(db, [period], board)
+                    full = self._all[board, period]
         return full
+
+    def warm(self, db: Database, periods: Iterable[str], board: str = BOARD_POINTS) -> None:
+        """Load the periods not loaded yet, so their first reader does not wait for the load."""
+        for period in periods:
+            self.ensure(db, board, period)
 
     def clear(self) -> None:
         """Forget every board: the next request loads from SQL (after a replay or a CLI run elsewhere)."""

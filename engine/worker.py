@@ -7,11 +7,14 @@ pause, so nothing is lost or half-applied. In the scaled setup RQ workers do thi
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from typing import Any
 
 from engine.database import DatabaseConfig, open_database
 from engine.defaults import BATCH_SIZE
@@ -33,6 +36,10 @@ class WorkerConfig:
     retry_seconds: float = 2.0
     #: Held while a batch is written; the process's intake writer takes it too (see ``IntakeWriter``).
     write_lock: threading.Lock = field(default_factory=threading.Lock, compare=False)
+    #: Held from a batch's transaction until ``on_batch`` returns (``Boards.writing``: no board loads between).
+    batch_lock: AbstractContextManager[Any] = field(
+        default_factory=contextlib.nullcontext, compare=False
+    )
 
 
 @dataclass
@@ -82,10 +89,14 @@ class EmbeddedWorker:
             while not self._stop.is_set():
                 try:
                     started = time.perf_counter()
-                    # A ruleset published by HR (API or CLI) is picked up at the next batch.
-                    result = process_batch(db, self._rules.get(db), self.config.batch_size)
+                    with self.config.batch_lock:
+                        # A ruleset published by HR (API or CLI) is picked up at the next batch.
+                        result = process_batch(db, self._rules.get(db), self.config.batch_size)
+                        if result.events and self.on_batch is not None:
+                            self.on_batch(result)
                 except Exception as exc:
-                    # The failed batch was rolled back: note it, pause, try again.
+                    # The failed batch was rolled back (a failing on_batch comes after the commit: the
+                    # stats miss that batch, the ledger doesn't): note it, pause, try again.
                     self.stats.failures += 1
                     self.stats.last_error = f"{type(exc).__name__}: {exc}"
                     log.exception(
@@ -103,7 +114,5 @@ class EmbeddedWorker:
                 s.parked += result.parked
                 s.busy_seconds += time.perf_counter() - started
                 s.last_batch_at = time.time()
-                if self.on_batch is not None:
-                    self.on_batch(result)
         finally:
             db.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -352,3 +354,79 @@ def test_load_from_sqlite_matches_sql_order(tmp_path: Path) -> None:
         assert boards.get("other", "2026-W45") is None
     finally:
         db.close()
+
+
+def _standings_db(tmp_path: Path, scores: dict[int, int]):
+    db = open_database(DatabaseConfig(url=f"sqlite:///{tmp_path}/w.sqlite"))
+    db.executemany(
+        'INSERT INTO "employee" (id, external_id, name, team, department, locale, pilot_group, '
+        "visibility, active, created_at) VALUES (?, ?, ?, 't', '', '', 0, 'public', 1, ?)",
+        [(i, f"e{i}", f"Employee {i}", db.ts(T0)) for i in scores],
+    )
+    db.executemany(
+        'INSERT INTO "standing" (board, period, employee, score, reached_at) VALUES (?, ?, ?, ?, ?)',
+        [("points", "all", e, s, db.ts(T0)) for e, s in scores.items()],
+    )
+    return db
+
+
+def test_a_load_waits_for_a_committed_batch_to_be_applied(tmp_path: Path) -> None:
+    """A board read between a commit and its apply would count the batch twice: the load must wait."""
+    db = _standings_db(tmp_path, {1: 10, 2: 20})
+    reader = open_database(DatabaseConfig(url=f"sqlite:///{tmp_path}/w.sqlite", migrate=False))
+    boards = Boards()
+    committed, loaded = threading.Event(), threading.Event()
+
+    def load() -> None:
+        committed.wait(5)
+        boards.ensure(reader, "points", "all")
+        loaded.set()
+
+    loader = threading.Thread(target=load)
+    loader.start()
+    try:
+        with boards.writing:  # what the worker holds around a batch
+            deltas = StandingDeltas()
+            deltas.add(1, (), 15, db.ts(at(5)))
+            with db.transaction():
+                deltas.write(db)
+            committed.set()
+            # The commit is visible in SQL, the boards have not applied it: a load now would see it.
+            assert not loaded.wait(0.3), "the board was loaded between a commit and its apply"
+            boards.apply(dict(deltas.deltas))  # not loaded yet: skipped; the load reads it from SQL
+        assert loaded.wait(5)
+    finally:
+        loader.join(5)
+        reader.close()
+        db.close()
+    board = boards.get("points", "all")
+    assert board is not None
+    assert [(e.employee, e.score) for e in board.top(5)] == [(1, 25), (2, 20)]
+
+
+def test_concurrent_first_readers_load_a_board_once(tmp_path: Path) -> None:
+    db = _standings_db(tmp_path, {i: i for i in range(1, 200)})
+    boards = Boards()
+    calls = 0
+    replace = boards.replace
+
+    def counted(*args: object) -> None:
+        nonlocal calls
+        calls += 1
+        time.sleep(0.05)  # a slow load, so the other readers arrive while it runs
+        replace(*args)  # type: ignore[arg-type]
+
+    boards.replace = counted  # type: ignore[method-assign]
+    url = f"sqlite:///{tmp_path}/w.sqlite"
+    readers = [open_database(DatabaseConfig(url=url, migrate=False)) for _ in range(4)]
+    threads = [threading.Thread(target=boards.ensure, args=(r, "points", "all")) for r in readers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(5)
+    for r in readers:
+        r.close()
+    db.close()
+    assert calls == 1
+    board = boards.get("points", "all")
+    assert board is not None and len(board) == 199

@@ -17,10 +17,23 @@ from datetime import UTC, datetime
 
 from engine.database import Database
 
-__all__ = ["RULES_PUBLISHED", "AuditLine", "diff_counts", "recent", "record", "rules_diff"]
+__all__ = [
+    "AWARD_APPROVED",
+    "AWARD_CLOSED",
+    "RULES_PUBLISHED",
+    "AuditLine",
+    "diff_counts",
+    "recent",
+    "record",
+    "rules_diff",
+]
 
 #: The action of a ruleset published (subject: its version; detail: the diff against the previous one).
 RULES_PUBLISHED = "rules.published"
+#: An award closed for a period (subject: "award period"), by the cron or by HR ahead of time.
+AWARD_CLOSED = "award.closed"
+#: HR approved a shortlisted candidate (subject: "award period").
+AWARD_APPROVED = "award.approved"
 
 
 @dataclass(frozen=True, slots=True)

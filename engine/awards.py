@@ -22,6 +22,7 @@ import msgspec
 
 from badges.card import AwardCard
 from badges.earning import Earned
+from engine.audit import AWARD_APPROVED, AWARD_CLOSED, record
 from engine.badge_awards import badge_award_row, insert_badge_awards
 from engine.database import Database
 from engine.defaults import BOARD_POINTS
@@ -424,6 +425,14 @@ def close_award(
             for employee in dict.fromkeys(r[5] for r in rows):
                 _reward(db, rules, award, closing_id, employee, now, actor, deltas)
         deltas.write(db)
+        record(
+            db,
+            actor,
+            AWARD_CLOSED,
+            f"{award.id} {period_key}",
+            f"closed {award.name} for {period_key}: {len(rows)} {status}",
+            at=now,
+        )
         return _outcome(db, closing_id, True, deltas.deltas)
 
 
@@ -572,6 +581,18 @@ def approve_award(
         if not already:
             _reward(db, rules, award, closing_id, employee, now, actor, deltas)
         deltas.write(db)
+        period_key = db.query('SELECT period FROM "award_closing" WHERE id = ?', (closing_id,))[0][
+            0
+        ]
+        who = db.query('SELECT external_id FROM "employee" WHERE id = ?', (employee,))[0][0]
+        record(
+            db,
+            actor,
+            AWARD_APPROVED,
+            f"{award.id} {period_key}",
+            f"approved {who} as {award.name} for {period_key}" + (f" ({team})" if team else ""),
+            at=now,
+        )
         return _outcome(db, closing_id, False, deltas.deltas)
 
 

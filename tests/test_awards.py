@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from admin.cli import main
+from engine.audit import AWARD_APPROVED, AWARD_CLOSED, recent
 from engine.awards import (
     AwardError,
     approve_award,
@@ -396,6 +397,25 @@ def test_approval_shortlists_then_hr_approves_one(db: Database) -> None:
     with pytest.raises(AwardError) as missing:
         approve_award(db, rules, 999_999, "hr@example.com", CLOSE)
     assert missing.value.kind == "not_found"
+    # The audit log says who closed and who approved, once each (the refused approvals wrote nothing).
+    assert [
+        (a.actor, a.action, a.subject, a.summary)
+        for a in reversed(recent(db))
+        if a.action != "rules.published"
+    ] == [
+        (
+            "test",
+            AWARD_CLOSED,
+            "eotm 2026-11",
+            "closed Employee of the month for 2026-11: 3 shortlisted",
+        ),
+        (
+            "hr@example.com",
+            AWARD_APPROVED,
+            "eotm 2026-11",
+            "approved E2 as Employee of the month for 2026-11",
+        ),
+    ]
 
 
 # -- the card, labels, the scheduler --------------------------------------------------------------------------------

@@ -1137,3 +1137,23 @@ def test_the_json_api_is_unchanged_by_the_pages(site: Site) -> None:
     )
     assert shout.status_code == 201, shout.text
     assert site.client.get("/health").json()["status"] == "ok"
+
+
+def test_unknown_paths_are_an_error_page_but_json_on_the_api(site: Site) -> None:
+    site.sign_in("E3")
+    page = site.client.get("/bord")  # a mistyped link
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert (
+        "There is no page at this address." in page.text and "Back to the leaderboard" in page.text
+    )
+    wrong_method = site.client.delete("/board")
+    assert wrong_method.status_code == 405 and "text/html" in wrong_method.headers["content-type"]
+    for path in ("/v1/nothing-here", "/v1/leaderboards/points/more"):
+        api = site.client.get(path, headers=site.api.token("E3"))
+        assert api.status_code == 404, path
+        assert api.headers["content-type"].startswith("application/problem+json"), path
+        assert api.json()["status"] == 404
+    for path in ("/v1/leaderboards/points", "/webhooks/advocacy-tool"):
+        api_method = site.client.delete(path, headers=site.api.token("E3"))
+        assert api_method.status_code == 405, path
+        assert api_method.headers["content-type"].startswith("application/problem+json"), path

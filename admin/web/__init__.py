@@ -12,10 +12,12 @@ from pathlib import Path
 
 from litestar.config.app import AppConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.exceptions import MethodNotAllowedException, NotFoundException
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from admin.web._page import unknown_path
 from admin.web.board import BoardPage
 from admin.web.i18n import install_translations
 from admin.web.kpis import KpiPage
@@ -58,6 +60,10 @@ def install_pages(app_config: AppConfig) -> AppConfig:
     app_config.csrf_config = CSRFConfig(
         secret=secret.hex(), cookie_name="plaudit_csrf", exclude=NOT_PAGES, cookie_samesite="lax"
     )
+    # Routing's own 404 and 405 come before any controller: without this a browser would get the API's JSON.
+    not_routed = unknown_path(API_PATHS)
+    app_config.exception_handlers[NotFoundException] = not_routed
+    app_config.exception_handlers[MethodNotAllowedException] = not_routed
     app_config.template_config = TemplateConfig(
         directory=HERE / "templates",
         engine=JinjaTemplateEngine,

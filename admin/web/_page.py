@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    ValidationException,
+)
 from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Redirect, Template
 
 from admin.web.i18n import language_of, translator
 from api.auth import Principal
 from api.runtime import Runtime
+from engine.employees import Person
 
-__all__ = ["PageController", "render", "runtime_of", "safe_next", "viewer_of"]
+__all__ = [
+    "PageController",
+    "page_language",
+    "render",
+    "runtime_of",
+    "safe_next",
+    "unknown_path",
+    "viewer_of",
+]
 
 
 def safe_next(target: str) -> str:
@@ -33,11 +49,24 @@ def viewer_of(request: Request) -> Principal | None:
     return user if isinstance(user, Principal) else None
 
 
+def _person(request: Request) -> Person | None:
+    viewer = viewer_of(request)
+    return (
+        runtime_of(request).directory.find(viewer.employee) if viewer and viewer.employee else None
+    )
+
+
+def page_language(request: Request) -> str:
+    """The language of the page, for texts a handler makes itself."""
+    person = _person(request)
+    return language_of(request, person.locale if person else None)
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Template:
     """A page with what the layout needs: who is looking, in which language, the navigation."""
     runtime = runtime_of(request)
     viewer = viewer_of(request)
-    person = runtime.directory.find(viewer.employee) if viewer and viewer.employee else None
+    person = _person(request)
     lang = language_of(request, person.locale if person else None)
     return Template(
         template_name=template,
@@ -75,6 +104,24 @@ def _error_page(request: Request, exc: HTTPException) -> Response:
         detail=exc.detail,
         errors=errors,
     )
+
+
+def unknown_path(api_paths: list[str]) -> Callable[[Request, HTTPException], Response]:
+    """An app-level handler for a path or method no route takes: the API's problem JSON on its own paths, an
+    error page everywhere else (a mistyped link in a browser)."""
+    api = re.compile("|".join(api_paths))
+
+    def handle(request: Request, exc: HTTPException) -> Response:
+        if api.match(request.url.path):
+            return ProblemDetailsException(
+                status_code=exc.status_code, title=exc.detail, extra=exc.extra, headers=exc.headers
+            ).to_response(request)
+        if isinstance(exc, NotFoundException):
+            _ = translator(page_language(request))
+            exc = NotFoundException(_("There is no page at this address."))
+        return _error_page(request, exc)
+
+    return handle
 
 
 class PageController(Controller):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Request, get
 from litestar.exceptions import HTTPException
-from litestar.params import Parameter
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
 from admin.web._page import PageController, render, runtime_of, viewer_of
@@ -30,8 +32,8 @@ class BoardPage(PageController):
     def board(
         self,
         request: Request,
-        period: str = "month",
-        whose: str = Parameter(query="scope", default="company"),
+        period: FromQuery[str] = "month",
+        whose: Annotated[str, QueryParameter(name="scope")] = "company",
     ) -> Template:
         runtime = runtime_of(request)
         viewer = viewer_of(request)

@@ -3,18 +3,28 @@
 A message catalog in code rather than gettext ``.po``/``.mo`` files: two languages and a few hundred words do
 not pay for a compile step in the build, and a missing Dutch string falls back to the English one. The choice:
 the language the person picked (a cookie), else the roster's locale, else the browser's Accept-Language.
+
+A message may hold keyword placeholders, filled in after translating, so a Dutch sentence keeps its own word
+order: ``_("Approve {name}", name=...)``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
 from litestar import Request
-from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.plugins.jinja import JinjaTemplateEngine
 
-__all__ = ["LANGUAGES", "LANGUAGE_COOKIE", "install_translations", "language_of", "translator"]
+__all__ = [
+    "LANGUAGES",
+    "LANGUAGE_COOKIE",
+    "install_translations",
+    "language_of",
+    "translator",
+]
 
 #: Code → its own name, for the switch in the page footer.
 LANGUAGES = {"en": "English", "nl": "Nederlands"}
@@ -103,14 +113,134 @@ NL: dict[str, str] = {
     # errors
     "Something is not right": "Er klopt iets niet",
     "Back to the leaderboard": "Terug naar de ranglijst",
+    "There is no page at this address.": "Op dit adres staat geen pagina.",
+    # HR: rules editor
+    "published {version}": "gepubliceerde versie {version}",
+    "Published version {version}.": "Versie {version} is gepubliceerd.",
+    "Version {version} is already published with this content; nothing changed.": (
+        "Versie {version} is al gepubliceerd met precies deze inhoud; er is niets gewijzigd."
+    ),
+    "No problems: the draft is valid and its tests pass.": (
+        "Geen problemen: het concept is geldig en de tests slagen."
+    ),
+    "{count} problem(s) in the draft": "Problemen in het concept: {count}",
+    "Validate": "Controleren",
+    "Simulate on the last": "Simuleren over de laatste",
+    "days": "dagen",
+    "Simulate": "Simuleren",
+    "Publish": "Publiceren",
+    "Published versions": "Gepubliceerde versies",
+    "All versions with their changes": "Alle versies met hun wijzigingen",
+    "No publishing recorded yet.": "Er is nog niets gepubliceerd.",
+    # HR: rules history
+    "Back to the editor": "Terug naar de editor",
+    # HR: simulation of a draft
+    "Simulation": "Simulatie",
+    "events": "gebeurtenissen",
+    "points": "punten",
+    "Per rule": "Per regel",
+    "Rule": "Regel",
+    "Published": "Gepubliceerd",
+    "Draft": "Concept",
+    "Change": "Verschil",
+    "Cap hits": "Limiet bereikt",
+    "Biggest changes per employee": "Grootste verschillen per medewerker",
+    "Employee": "Medewerker",
+    "Nobody's points change.": "Bij niemand veranderen de punten.",
+    "Top 10": "Top 10",
+    "Move": "Verschuiving",
+    "new in top {n} (was {rank})": "nieuw in de top {n} (was {rank})",
+    "new in top {n} (no points)": "nieuw in de top {n} (had geen punten)",
+    "left the top {n} (now {rank})": "uit de top {n} (nu {rank})",
+    "left the top {n} (no points)": "uit de top {n} (geen punten meer)",
+    "up {by}": "{by} omhoog",
+    "down {by}": "{by} omlaag",
+    "same": "gelijk",
+    "Badge changes": "Verschillen in badges",
+    "Badge": "Badge",
+    "Gain": "Erbij",
+    "Lose": "Kwijt",
+    "The same badges on both sides.": "Aan beide kanten dezelfde badges.",
+    "Award changes": "Verschillen in onderscheidingen",
+    "part of the period": "deel van de periode",
+    "The same award winners on both sides.": "Aan beide kanten dezelfde winnaars.",
+    # HR: KPIs
+    "Download CSV": "CSV downloaden",
+    "Adoption": "Adoptie",
+    "invited": "uitgenodigd",
+    "accounts": "accounts",
+    "active": "actief",
+    "Active participation": "Actieve deelname",
+    "Organic reach": "Organisch bereik",
+    "shares": "keer gedeeld",
+    "Engagement per share": "Engagement per gedeeld bericht",
+    "reactions": "reacties",
+    "clicks": "klikken",
+    "Referrals": "Aanbevelingen",
+    "hired": "aangenomen",
+    "givers": "gevers",
+    "receivers": "ontvangers",
+    "Top contributors": "Topbijdragers",
+    "Per period": "Per periode",
+    "active participation rate (%)": "actieve deelname (%)",
+    "organic reach": "organisch bereik",
+    "engagement per share": "engagement per gedeeld bericht",
+    "shoutouts given": "gegeven shoutouts",
+    # HR: month close
+    "Not closed yet; closes by itself at {due} (late events included until then).": (
+        "Nog niet afgesloten; sluit automatisch op {due} (late gebeurtenissen tellen tot dan mee)."
+    ),
+    "Close and shortlist now": "Nu afsluiten en shortlist opstellen",
+    "Closed {when}": "Afgesloten op {when}",
+    "Waiting for your approval: pick the employee of the month from the shortlist.": (
+        "Wacht op je goedkeuring: kies de medewerker van de maand uit de shortlist."
+    ),
+    "Scope": "Niveau",
+    "Active days": "Actieve dagen",
+    "Status": "Status",
+    "Approve": "Goedkeuren",
+    "Approve {name}": "{name} goedkeuren",
+    "Winner, announced": "Winnaar, bekendgemaakt",
+    "card": "kaart",
+    "not selected": "niet gekozen",
+    "Nobody was eligible in this period.": "Niemand kwam in deze periode in aanmerking.",
+    "This program has no awards (awards: in rules.yaml).": (
+        "Dit programma heeft geen onderscheidingen (awards: in rules.yaml)."
+    ),
+    "no award result {result}": "geen uitslag met nummer {result}",
+    # month names, in period labels ("October 2026"): the ``months`` filter
+    "January": "januari",
+    "February": "februari",
+    "March": "maart",
+    "April": "april",
+    "May": "mei",
+    "June": "juni",
+    "July": "juli",
+    "August": "augustus",
+    "September": "september",
+    "October": "oktober",
+    "November": "november",
+    "December": "december",
 }
 
 CATALOG: dict[str, dict[str, str]] = {"en": {}, "nl": NL}
 
 
-def translator(lang: str) -> Callable[[str], str]:
+#: English month names, as ``engine.awards.period_label`` writes them.
+_MONTH = re.compile(
+    r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b"
+)
+
+
+def translator(lang: str) -> Callable[..., str]:
+    """``_(message, **values)``: the message in ``lang`` (else as it is), its ``{placeholders}`` filled."""
     table = CATALOG.get(lang, {})
-    return lambda message: table.get(message, message)
+
+    def translate(message: str, /, **values: Any) -> str:
+        text = table.get(message, message)
+        return text.format(**values) if values else text
+
+    return translate
 
 
 def _base(code: str | None) -> str | None:
@@ -146,7 +276,14 @@ def _names(ids: Iterable[str], names: dict[str, str]) -> str:
     return ", ".join(names.get(i, i) for i in ids)
 
 
+def _months(text: str, lang: str = "en") -> str:
+    """Month names in a period label in ``lang``: "October 2026" → "oktober 2026"."""
+    table = CATALOG.get(lang, {})
+    return _MONTH.sub(lambda m: table.get(m[1], m[1]), text)
+
+
 def install_translations(engine: JinjaTemplateEngine) -> None:
+    engine.engine.filters["months"] = _months
     engine.engine.filters["names"] = _names
     engine.engine.filters["number"] = _number
     engine.engine.filters["when"] = _when

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from litestar import Request, Response, get
 from litestar.exceptions import HTTPException
+from litestar.params import FromQuery
 from litestar.response import Template
 
-from admin.web._page import PageController, render, runtime_of
+from admin.web._page import PageController, page_language, render, runtime_of
 from admin.web.charts import bar_chart, line_chart
+from admin.web.i18n import translator
 from api.auth import requires_admin
 from engine.kpis import KPI_PERIODS, KpiError, PeriodKpis, compute_kpis, kpis_csv
 
@@ -29,9 +31,12 @@ class KpiPage(PageController):
     guards = [requires_admin]
 
     @get("/hr/kpis", sync_to_thread=True)
-    def kpis(self, request: Request, period: str = "month", periods: int = 12) -> Template:
+    def kpis(
+        self, request: Request, period: FromQuery[str] = "month", periods: FromQuery[int] = 12
+    ) -> Template:
         rows = _report(request, period, periods)
         labels = [r.period for r in rows]
+        _ = translator(page_language(request))
         return render(
             request,
             "kpis.html",
@@ -42,22 +47,24 @@ class KpiPage(PageController):
             kinds=KPI_PERIODS,
             charts={
                 "participation": line_chart(
-                    "active participation rate (%)",
+                    _("active participation rate (%)"),
                     labels,
                     [round(r.participation_rate * 100, 1) for r in rows],
                 ),
-                "reach": bar_chart("organic reach", [(r.period, r.organic_reach) for r in rows]),
+                "reach": bar_chart(_("organic reach"), [(r.period, r.organic_reach) for r in rows]),
                 "engagement": line_chart(
-                    "engagement per share", labels, [r.engagement_per_share for r in rows]
+                    _("engagement per share"), labels, [r.engagement_per_share for r in rows]
                 ),
                 "shoutouts": bar_chart(
-                    "shoutouts given", [(r.period, r.shoutouts_given) for r in rows]
+                    _("shoutouts given"), [(r.period, r.shoutouts_given) for r in rows]
                 ),
             },
         )
 
     @get("/hr/kpis.csv", sync_to_thread=True)
-    def csv(self, request: Request, period: str = "month", periods: int = 12) -> Response[str]:
+    def csv(
+        self, request: Request, period: FromQuery[str] = "month", periods: FromQuery[int] = 12
+    ) -> Response[str]:
         rows = _report(request, period, periods)
         return Response(
             kpis_csv(rows),

@@ -21,10 +21,9 @@ from urllib.parse import quote
 from litestar import Request, get, post
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException
 from litestar.middleware.session.client_side import ClientSideSessionBackend, CookieBackendConfig
-from litestar.params import Body
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.security.session_auth import SessionAuth
 from msgspec import Struct
@@ -95,14 +94,16 @@ class LoginPages(PageController):
     opt = {"exclude_from_auth": True, "exclude_from_session": True}
 
     @get("/login")
-    async def form(self, request: Request, next: str = "/", failed: bool = False) -> Template:
+    async def form(
+        self, request: Request, next: FromQuery[str] = "/", failed: FromQuery[bool] = False
+    ) -> Template:
         return render(request, "login.html", next=safe_next(next), failed=failed)
 
     @post("/login", status_code=303)
     async def password(
         self,
         request: Request,
-        data: PasswordLogin = Body(media_type=RequestEncodingType.URL_ENCODED),
+        data: URLEncodedBody[PasswordLogin],
     ) -> Redirect:
         user_id = await HrUser.login(data.username.strip(), data.password)
         if user_id is None:
@@ -141,7 +142,9 @@ class LoginPages(PageController):
         )
 
     @get("/login/token")
-    async def link(self, request: Request, token: str, next: str = "/") -> Redirect:
+    async def link(
+        self, request: Request, token: FromQuery[str], next: FromQuery[str] = "/"
+    ) -> Redirect:
         runtime: Runtime = request.app.state.runtime
         try:
             principal = principal_from_token(runtime, token)
@@ -159,7 +162,7 @@ class LoginPages(PageController):
         return Redirect(safe_next(next))
 
     @get("/lang/{code:str}")
-    async def language(self, code: str, next: str = "/") -> Redirect:
+    async def language(self, code: FromPath[str], next: FromQuery[str] = "/") -> Redirect:
         """Remember the language picked in the footer (a year; it is no secret)."""
         if code not in LANGUAGES:
             raise HTTPException(status_code=404, detail=f"no language {code!r}")

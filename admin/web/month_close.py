@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from litestar import Request, Response, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException
-from litestar.params import Body
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from msgspec import Struct
 
-from admin.web._page import PageController, render, runtime_of, viewer_of
+from admin.web._page import PageController, page_language, render, runtime_of, viewer_of
+from admin.web.i18n import translator
 from api.auth import requires_admin
 from engine.awards import (
     AwardError,
@@ -48,7 +48,7 @@ class MonthClosePage(PageController):
     guards = [requires_admin]
 
     @get("/", sync_to_thread=True)
-    def overview(self, request: Request, period: str | None = None) -> Template:
+    def overview(self, request: Request, period: FromQuery[str | None] = None) -> Template:
         runtime = runtime_of(request)
         db, rules = runtime.db(), runtime.rules
         now = datetime.now(UTC)
@@ -81,46 +81,50 @@ class MonthClosePage(PageController):
         return render(request, "month_close.html", awards=awards, now=now)
 
     @post("/close", status_code=303, sync_to_thread=True)
-    def close(
-        self, request: Request, data: CloseForm = Body(media_type=RequestEncodingType.URL_ENCODED)
-    ) -> Redirect:
+    def close(self, request: Request, data: URLEncodedBody[CloseForm]) -> Redirect:
         runtime = runtime_of(request)
         db, rules = runtime.db(), runtime.rules
-        try:
-            spec = find_award_spec(rules, data.award)
-            outcome = close_award(db, rules, spec, data.period, actor=_actor(request), force=True)
-        except AwardError as exc:
-            raise HTTPException(
-                status_code=STATUS.get(exc.kind, 422), detail=str(exc), extra={"errors": [str(exc)]}
-            ) from None
-        if outcome.deltas:
+        with runtime.pages.writing():
+            try:
+                spec = find_award_spec(rules, data.award)
+                outcome = close_award(
+                    db, rules, spec, data.period, actor=_actor(request), force=True
+                )
+            except AwardError as exc:
+                raise _refused(exc) from None
             runtime.pages.scored(db, outcome.deltas)
         return Redirect(f"/hr/month-close/?period={data.period}", status_code=303)
 
     @post("/approve", status_code=303, sync_to_thread=True)
-    def approve(
-        self, request: Request, data: ApproveForm = Body(media_type=RequestEncodingType.URL_ENCODED)
-    ) -> Redirect:
+    def approve(self, request: Request, data: URLEncodedBody[ApproveForm]) -> Redirect:
         runtime = runtime_of(request)
         db = runtime.db()
-        try:
-            outcome = approve_award(db, runtime.rules, data.result, _actor(request))
-        except AwardError as exc:
-            raise HTTPException(
-                status_code=STATUS.get(exc.kind, 422), detail=str(exc), extra={"errors": [str(exc)]}
-            ) from None
-        if outcome.deltas:
+        with runtime.pages.writing():
+            try:
+                outcome = approve_award(db, runtime.rules, data.result, _actor(request))
+            except AwardError as exc:
+                raise _refused(exc) from None
             runtime.pages.scored(db, outcome.deltas)
         runtime.worker.wake()
         return Redirect(f"/hr/month-close/?period={outcome.period}", status_code=303)
 
     @get("/card/{result:int}", sync_to_thread=True, media_type="image/png")
-    def card(self, request: Request, result: int) -> Response[bytes]:
+    def card(self, request: Request, result: FromPath[int]) -> Response[bytes]:
         runtime = runtime_of(request)
         card = award_card(runtime.db(), runtime.rules, result)
         if card is None:
-            raise HTTPException(status_code=404, detail=f"no award result {result}")
+            _ = translator(page_language(request))
+            raise HTTPException(
+                status_code=404, detail=_("no award result {result}", result=result)
+            )
         return Response(runtime.award_cards.get(card), media_type="image/png")
+
+
+def _refused(exc: AwardError) -> HTTPException:
+    """The award engine's refusal as an error page with its status."""
+    return HTTPException(
+        status_code=STATUS.get(exc.kind, 422), detail=str(exc), extra={"errors": [str(exc)]}
+    )
 
 
 def _actor(request: Request) -> str:

@@ -4,9 +4,8 @@ and my visibility on leaderboards."""
 from __future__ import annotations
 
 from litestar import Request, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException
-from litestar.params import Body
+from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from msgspec import Struct
 
@@ -39,9 +38,9 @@ class ProfilePage(PageController):
     def profile(
         self,
         request: Request,
-        employee: str | None = None,
-        before: int | None = None,
-        saved: bool = False,
+        employee: FromQuery[str | None] = None,
+        before: FromQuery[int | None] = None,
+        saved: FromQuery[bool] = False,
     ) -> Template:
         runtime = runtime_of(request)
         person = self._person(request, employee)
@@ -74,7 +73,7 @@ class ProfilePage(PageController):
     def visibility(
         self,
         request: Request,
-        data: VisibilityForm = Body(media_type=RequestEncodingType.URL_ENCODED),
+        data: URLEncodedBody[VisibilityForm],
     ) -> Redirect:
         """Only one's own: HR changes it through the API or Piccolo Admin."""
         runtime = runtime_of(request)

@@ -10,8 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from litestar import Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from msgspec import Struct
 
@@ -79,15 +78,15 @@ class RulesEditorPage(PageController):
         )
 
     @get("/", sync_to_thread=True)
-    def edit(self, request: Request, published: str | None = None) -> Template:
+    def edit(self, request: Request, published: FromQuery[str | None] = None) -> Template:
         return self._editor(request, runtime_of(request).rules.text, published=published)
 
     @post("/", sync_to_thread=True, status_code=200)
     def act(
         self,
         request: Request,
-        action: str = "validate",
-        data: DraftForm = Body(media_type=RequestEncodingType.URL_ENCODED),
+        data: URLEncodedBody[DraftForm],
+        action: FromQuery[str] = "validate",
     ) -> Template | Redirect:
         """``action``: validate, simulate or publish; a draft with problems is only ever validated."""
         runtime = runtime_of(request)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from msgspec import Struct
 
@@ -66,9 +65,9 @@ class ShoutoutsPage(PageController):
     def shoutouts(
         self,
         request: Request,
-        whose: str = Parameter(query="scope", default="company"),
-        before: int | None = None,
-        sent: bool = False,
+        whose: Annotated[str, QueryParameter(name="scope")] = "company",
+        before: FromQuery[int | None] = None,
+        sent: FromQuery[bool] = False,
     ) -> Template:
         return self._page(request, whose, before, sent=sent)
 
@@ -76,7 +75,7 @@ class ShoutoutsPage(PageController):
     def give(
         self,
         request: Request,
-        data: ShoutoutForm = Body(media_type=RequestEncodingType.URL_ENCODED),
+        data: URLEncodedBody[ShoutoutForm],
     ) -> Redirect | Template:
         runtime = runtime_of(request)
         viewer = viewer_of(request)

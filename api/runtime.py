@@ -22,7 +22,7 @@ from badges.images import BadgeImages
 from engine.board_pages import BoardPages, MemoryPages, RedisPages
 from engine.boards import Boards
 from engine.database import Database, DatabaseConfig, open_database
-from engine.defaults import BOARD_POINTS
+from engine.defaults import BOARD_POINTS, BOARDS_CHECK_SECONDS
 from engine.dispatch import enqueue_shards
 from engine.employees import Directory
 from engine.intake import EventOutcome, IntakeWriter
@@ -88,8 +88,9 @@ class Runtime:
             on_batch=self._scored,
         )
         self.intake_writer: IntakeWriter | None = None
-        #: Set once the current periods' boards are loaded (see ``_warm_boards``).
+        #: Set once the current periods' boards are loaded (see ``_keep_boards``).
         self.boards_warm = threading.Event()
+        self._stopping = threading.Event()
         # Embedded, this process delivers the outbox; scaled, the RQ workers do (the deliver_outbox cron job).
         self.outbox: OutboxWorker | None = None
         if config.run_worker and not config.redis_url:
@@ -143,6 +144,17 @@ class Runtime:
         if self.outbox is not None and result.scored:
             self.outbox.wake()  # a badge or a milestone may have queued a message
 
+    def employee_changed(self, employee_id: int | None = None) -> None:
+        """After a change to the roster (SCIM, Piccolo Admin): who is active, in which team (the directory),
+        and the employee's place on the boards; events of theirs that waited (parked) may be pending now, so
+        the worker is woken."""
+        db = self.db()
+        self.directory.load(db)
+        if employee_id is not None:
+            self.pages.refresh(db, employee_id)
+        if self.config.run_worker:
+            self.worker.wake()
+
     def store(self, events: list[dict]) -> Future[list[EventOutcome]]:
         """Queue events for the inbox (group commit); the future holds one outcome per event."""
         if self.intake_writer is None:
@@ -184,24 +196,28 @@ class Runtime:
             self.worker.start()
         if self.outbox is not None:
             self.outbox.start()
-        threading.Thread(target=self._warm_boards, name="plaudit-warm-boards", daemon=True).start()
+        threading.Thread(target=self._keep_boards, name="plaudit-boards", daemon=True).start()
 
-    def _warm_boards(self) -> None:
-        """Load the current periods' boards now (about a second each at 100,000 employees), in the background,
-        so their first visitor does not wait for it. /health says when it is done."""
-        periods = [period_key(self.rules, name) for name in PERIOD_NAMES]
-        try:
-            db = open_database(DatabaseConfig(url=self.config.database_url, migrate=False))
+    def _keep_boards(self) -> None:
+        """Load the current periods' boards at start (about a second each at 100,000 employees) and after each
+        period turns, in the background, so no visitor waits for a load; forget past periods' boards. /health
+        says when the first round is done."""
+        while True:
+            periods = [period_key(self.rules, name) for name in PERIOD_NAMES]
             try:
-                self.pages.warm(db, BOARD_POINTS, periods)
-            finally:
-                db.close()
-        except Exception:  # the first request loads them instead
-            log.exception("could not load the boards ahead of their first request")
-        finally:
+                db = open_database(DatabaseConfig(url=self.config.database_url, migrate=False))
+                try:
+                    self.pages.keep(db, BOARD_POINTS, periods)
+                finally:
+                    db.close()
+            except Exception:  # a request loads what it needs instead
+                log.exception("could not load the current boards ahead of their first request")
             self.boards_warm.set()
+            if self._stopping.wait(BOARDS_CHECK_SECONDS):
+                return
 
     def stop(self) -> None:
+        self._stopping.set()
         self.worker.stop()
         if self.outbox is not None:
             self.outbox.stop()

@@ -209,16 +209,6 @@ def _user_id(raw: str) -> int:
     return int(raw)
 
 
-def _changed(runtime: Runtime, employee_id: int) -> None:
-    """After every change: who is active, in which team (the directory), and their place on the boards;
-    events of theirs that waited (parked) are pending now, so the worker is woken."""
-    db = runtime.db()
-    runtime.directory.load(db)
-    runtime.pages.refresh(db, employee_id)
-    if runtime.config.run_worker:
-        runtime.worker.wake()
-
-
 def _user_answer(
     runtime: Runtime, user: ProvisionedUser, status: int = 200, query: dict[str, str] | None = None
 ) -> Response[bytes]:
@@ -292,7 +282,7 @@ async def create(request: Request, state: State) -> Response[bytes]:
 
     def work() -> ProvisionedUser:
         user = create_user(runtime.db(), fields)
-        _changed(runtime, user.id)
+        runtime.employee_changed(user.id)
         return user
 
     return _user_answer(runtime, await _in_thread(work), 201)
@@ -315,7 +305,7 @@ async def replace(request: Request, state: State, user_id: FromPath[str]) -> Res
 
     def work() -> ProvisionedUser:
         user = replace_user(runtime.db(), employee_id, fields)
-        _changed(runtime, employee_id)
+        runtime.employee_changed(employee_id)
         return user
 
     return _user_answer(runtime, await _in_thread(work))
@@ -336,7 +326,7 @@ async def change(request: Request, state: State, user_id: FromPath[str]) -> Resp
         if not changes:
             return current
         user = update_user(db, employee_id, changes)
-        _changed(runtime, employee_id)
+        runtime.employee_changed(employee_id)
         return user
 
     return _user_answer(runtime, await _in_thread(work))
@@ -350,7 +340,7 @@ async def remove(state: State, user_id: FromPath[str]) -> None:
 
     def work() -> None:
         delete_user(runtime.db(), employee_id)
-        _changed(runtime, employee_id)
+        runtime.employee_changed(employee_id)
 
     await _in_thread(work)
 

@@ -20,6 +20,7 @@ from engine.database import Database
 __all__ = [
     "AWARD_APPROVED",
     "AWARD_CLOSED",
+    "EMPLOYEE_EDITED",
     "RULES_PUBLISHED",
     "AuditLine",
     "diff_counts",
@@ -34,6 +35,8 @@ RULES_PUBLISHED = "rules.published"
 AWARD_CLOSED = "award.closed"
 #: HR approved a shortlisted candidate (subject: "award period").
 AWARD_APPROVED = "award.approved"
+#: HR created or changed an employee in Piccolo Admin (subject: the external id; detail: the values sent).
+EMPLOYEE_EDITED = "employee.edited"
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,8 +73,9 @@ class BoardPages(Protocol):
         """A batch (or an adjustment) committed: bring the boards up to date."""
         ...
 
-    def warm(self, db: Database, board: str, periods: Iterable[str]) -> None:
-        """Get these boards ready before anyone asks (a no-op where reading needs no loading)."""
+    def keep(self, db: Database, board: str, periods: Iterable[str]) -> None:
+        """Have these periods' boards ready before anyone asks and forget other periods' (a no-op where
+        reading needs no loading)."""
         ...
 
     def refresh(self, db: Database, employee: int) -> None:
@@ -100,13 +101,11 @@ class MemoryPages:
         self._db = db
         self._directory = directory
 
-    def _full(self, board: str, period: str) -> Board:
-        return self.boards.get(board, period) or self.boards.ensure(self._db(), board, period)
+    def _views(self, board: str, period: str) -> tuple[Board, Board, dict[str, Board]]:
+        return self.boards.views(self._db, board, period)
 
     def company(self, board: str, period: str, limit: int, centre: int | None) -> BoardPage:
-        full = self._full(board, period)
-        public = self.boards.public(board, period)
-        shown = public if public is not None else full  # an empty public board is still the answer
+        full, shown, _ = self._views(board, period)
         rows = [(e.employee, e.score, e.rank) for e in shown.top(limit)]
         mine = None if centre is None else full.entry_of(centre)
         if mine is None:
@@ -118,13 +117,12 @@ class MemoryPages:
         return BoardPage(rows, (mine.employee, mine.score, rank), around)
 
     def team(self, board: str, period: str, team: str) -> Board:
-        self._full(board, period)
-        return self.boards.team(board, period, team) or Board(self.boards.ties)
+        return self._views(board, period)[2].get(team) or Board(self.boards.ties)
 
     def team_totals(self, board: str, period: str) -> dict[str, int]:
         totals: dict[str, int] = {}
         by_id = self._directory.by_id
-        for entry in self._full(board, period):
+        for entry in self._views(board, period)[0]:
             p = by_id.get(entry.employee)
             if p is not None and p.active and p.team:
                 totals[p.team] = totals.get(p.team, 0) + entry.score
@@ -139,8 +137,8 @@ class MemoryPages:
     def scored(self, db: Database, deltas: Deltas) -> None:
         self.boards.apply(deltas)
 
-    def warm(self, db: Database, board: str, periods: Iterable[str]) -> None:
-        self.boards.warm(db, periods, board)
+    def keep(self, db: Database, board: str, periods: Iterable[str]) -> None:
+        self.boards.keep(db, periods, board)
 
     def refresh(self, db: Database, employee: int) -> None:
         self.boards.refresh(employee)
@@ -197,7 +195,7 @@ class RedisPages:
             lambda: self.redis.publish(db, deltas), "boards not updated; reconcile will repair them"
         )
 
-    def warm(self, db: Database, board: str, periods: Iterable[str]) -> None:
+    def keep(self, db: Database, board: str, periods: Iterable[str]) -> None:
         pass
 
     def refresh(self, db: Database, employee: int) -> None:

@@ -409,10 +409,28 @@ class Boards:
                     full = self._all[board, period]
         return full
 
-    def warm(self, db: Database, periods: Iterable[str], board: str = BOARD_POINTS) -> None:
-        """Load the periods not loaded yet, so their first reader does not wait for the load."""
-        for period in periods:
+    def views(
+        self, db: Callable[[], Database], board: str, period: str
+    ) -> tuple[Board, Board, dict[str, Board]]:
+        """Everyone, the public view and the team boards of one period, read together (a :meth:`drop` in
+        between cannot pair the full board with no public view); loaded on first use from ``db()``."""
+        key = (board, period)
+        while True:
+            with self._write:
+                if key in self._all:
+                    return self._all[key], self._public[key], self._teams[key]
+            self.ensure(db(), board, period)
+
+    def keep(self, db: Database, periods: Iterable[str], board: str = BOARD_POINTS) -> None:
+        """Hold these periods' boards: load the ones not loaded yet (so their first reader does not wait) and
+        forget every other period (yesterday's day board, a past month someone looked at), which would
+        otherwise stay in memory for the life of the process; SQL answers for them when asked again."""
+        wanted = list(periods)
+        for period in wanted:
             self.ensure(db, board, period)
+        for key in self.loaded():
+            if key[1] not in wanted:
+                self.drop(*key)
 
     def clear(self) -> None:
         """Forget every board: the next request loads from SQL (after a replay or a CLI run elsewhere)."""

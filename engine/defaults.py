@@ -4,6 +4,7 @@ import os
 
 __all__ = [
     "BATCH_SIZE",
+    "BOARDS_CHECK_SECONDS",
     "BOARD_POINTS",
     "DEFAULT_DATABASE_URL",
     "DEFAULT_RULES_PATH",
@@ -43,6 +44,10 @@ REPLAY_BATCH_SIZE = 20000
 
 #: The board every rule feeds; later boards (referrals, per campaign) get their own names.
 BOARD_POINTS = "points"
+
+#: How often an API process checks for a new period (a new day, week, month) to load its boards ahead of the
+#: first visitor, and forgets the boards of past periods.
+BOARDS_CHECK_SECONDS = 60.0
 
 SOURCE_DEMO = "demo"
 

@@ -430,3 +430,23 @@ def test_concurrent_first_readers_load_a_board_once(tmp_path: Path) -> None:
     assert calls == 1
     board = boards.get("points", "all")
     assert board is not None and len(board) == 199
+
+
+def test_keep_loads_the_current_periods_and_forgets_the_others(tmp_path: Path) -> None:
+    db = _standings_db(tmp_path, {1: 10, 2: 20})
+    db.executemany(
+        'INSERT INTO "standing" (board, period, employee, score, reached_at) VALUES (?, ?, ?, ?, ?)',
+        [("points", "2026-W48", 1, 5, db.ts(T0)), ("points", "2026-W47", 2, 7, db.ts(T0))],
+    )
+    boards = Boards(visible=lambda e: e != 2)
+    boards.load(db, ["2026-W47"])  # last week, looked at once
+    boards.keep(db, ["2026-W48", "all"])
+    assert sorted(boards.loaded()) == [("points", "2026-W48"), ("points", "all")]
+    full, public, _ = boards.views(lambda: db, "points", "all")
+    assert [e.employee for e in full.top(5)] == [2, 1] and [e.employee for e in public.top(5)] == [
+        1
+    ]
+    # A past period asked for again is loaded again, with its public view (never the full board in its place).
+    full, public, _ = boards.views(lambda: db, "points", "2026-W47")
+    assert [e.employee for e in full.top(5)] == [2] and public.top(5) == []
+    db.close()

@@ -1091,6 +1091,47 @@ def test_piccolo_admin_keeps_the_ledger_read_only(site: Site) -> None:
     assert site.query('SELECT id, points, reasons FROM "ledger_entry" ORDER BY id') == before
 
 
+def test_an_employee_edited_in_piccolo_admin_reaches_the_boards_and_the_audit_log(
+    site: Site,
+) -> None:
+    add_hr_account(site)
+    password_login(site)
+    site.client.get("/admin/api/tables/employee/")  # sets piccolo_api's CSRF cookie
+    header = {"X-CSRFToken": site.client.cookies.get("csrftoken") or ""}
+    (olga,) = site.query('SELECT id FROM "employee" WHERE external_id = ?', ["E3"])[0]
+    token = site.api.token("E1")
+
+    def board(query: str) -> list[str]:
+        r = site.client.get(f"/v1/leaderboards/points?period=all{query}", headers=token)
+        assert r.status_code == 200, r.text
+        return [row["employee"] for row in r.json()["rows"]]
+
+    assert board("&team=Sales") == ["E1", "E2"]
+    moved = site.client.patch(
+        f"/admin/api/tables/employee/{olga}/", json={"team": "Sales"}, headers=header
+    )
+    assert moved.status_code == 200, moved.text
+    assert board("&team=Sales") == ["E1", "E2", "E3"]  # at once, no restart
+    hidden = site.client.patch(
+        f"/admin/api/tables/employee/{olga}/", json={"visibility": "hidden"}, headers=header
+    )
+    assert hidden.status_code == 200, hidden.text
+    assert "E3" not in board("")
+    refused = site.client.delete(f"/admin/api/tables/employee/{olga}/", headers=header)
+    assert refused.status_code == 405 and "plaudit employees erase" in refused.json()["detail"]
+    assert site.client.delete("/admin/api/tables/employee/", headers=header).status_code == 405
+    assert site.query('SELECT COUNT(*) FROM "employee" WHERE id = ?', [olga]) == [(1,)]
+    entries = site.query(
+        'SELECT actor, subject, summary FROM "audit_entry" WHERE action = ? ORDER BY id',
+        ["employee.edited"],
+    )
+    assert [(subject, summary) for _, subject, summary in entries] == [
+        ("E3", "changed in /admin/: team"),
+        ("E3", "changed in /admin/: visibility"),
+    ]
+    assert {actor for actor, _, _ in entries} == {"hr:hana"}
+
+
 # -- POST answers, the JSON API ------------------------------------------------------------------------------
 
 

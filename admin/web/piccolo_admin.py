@@ -8,14 +8,19 @@ that their Open Badges assertions, outbox messages and standings stay consistent
 
 from __future__ import annotations
 
+import json
+import re
 from functools import cache
 
+import anyio
 from litestar import asgi
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from piccolo_admin.endpoints import TableConfig, create_admin
 from piccolo_api.crud.validators import Validators
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.runtime import Runtime
+from engine.audit import EMPLOYEE_EDITED, record
 from engine.tables import (
     AuditEntry,
     AwardClosing,
@@ -37,6 +42,18 @@ __all__ = ["piccolo_admin"]
 def _read_only(*_: object, **__: object) -> None:
     raise StarletteHTTPException(status_code=405, detail="read-only here")
 
+
+def _not_deleted(*_: object, **__: object) -> None:
+    raise StarletteHTTPException(
+        status_code=405,
+        detail="employees are not deleted here: set active to false, or erase one with "
+        "'plaudit employees erase' (their data goes, their events stay anonymous)",
+    )
+
+
+#: Employees are edited here (name, team, visibility, active), never deleted: a deleted row would take
+#: their ledger with it, where erasure keeps the program's totals and forgets the person.
+EMPLOYEES = Validators(delete_single=[_not_deleted], delete_all=[_not_deleted])
 
 READ_ONLY = Validators(
     post_single=[_read_only],
@@ -64,6 +81,7 @@ def admin_app() -> ASGIApp:
                     Employee.active,
                 ],
                 menu_group="People",
+                validators=EMPLOYEES,
             ),
             TableConfig(Shoutout, menu_group="People", validators=READ_ONLY),
             TableConfig(Event, menu_group="Scoring", validators=READ_ONLY),
@@ -82,6 +100,11 @@ def admin_app() -> ASGIApp:
     )
 
 
+#: Piccolo Admin's API for one employee row (create, change) or all of them.
+EMPLOYEE_EDIT = re.compile(rb"^/admin/api/tables/employee/(?:(?P<id>\d+)/)?$")
+WRITES = frozenset({"POST", "PUT", "PATCH"})
+
+
 @asgi("/admin", is_mount=True, copy_scope=True, opt={"exclude_from_auth": True})
 async def piccolo_admin(scope: Scope, receive: Receive, send: Send) -> None:
     if scope["raw_path"] == b"/admin":
@@ -91,4 +114,53 @@ async def piccolo_admin(scope: Scope, receive: Receive, send: Send) -> None:
         )
         await send({"type": "http.response.body", "body": b""})
         return
-    await admin_app()(scope, receive, send)
+    edit = EMPLOYEE_EDIT.match(scope["raw_path"]) if scope["method"] in WRITES else None
+    if edit is None:
+        await admin_app()(scope, receive, send)
+        return
+    # An employee edited here must reach this process's directory and boards, as a SCIM change does, and
+    # the audit log: Piccolo writes the row itself, so look at what it was sent and what it answered.
+    sent = bytearray()
+    status = 0
+
+    async def receiving() -> Message:
+        message = await receive()
+        if message["type"] == "http.request":
+            sent.extend(message.get("body", b""))
+        return message
+
+    async def sending(message: Message) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        await send(message)
+
+    runtime = scope["app"].state.runtime  # before Piccolo's Starlette puts itself in the scope
+    await admin_app()(scope, receiving, sending)  # type: ignore[arg-type]
+    if 200 <= status < 300:
+        row = int(edit["id"]) if edit["id"] else None
+        user = scope.get("user")
+        actor = f"hr:{getattr(user, 'username', '')}" if user else "hr (admin)"
+        await anyio.to_thread.run_sync(_employee_edited, runtime, row, bytes(sent), actor)
+
+
+def _employee_edited(runtime: Runtime, employee_id: int | None, sent: bytes, actor: str) -> None:
+    try:
+        values = json.loads(sent) if sent else {}
+    except ValueError:
+        values = {}
+    fields = ", ".join(sorted(values)) if isinstance(values, dict) else ""
+    db = runtime.db()
+    subject = ""
+    if employee_id is not None:
+        found = db.query('SELECT external_id FROM "employee" WHERE id = ?', (employee_id,))
+        subject = found[0][0] if found else str(employee_id)
+    record(
+        db,
+        actor,
+        EMPLOYEE_EDITED,
+        subject,
+        f"{'changed' if employee_id else 'created'} in /admin/: {fields or 'no fields'}",
+        sent.decode("utf-8", "replace"),
+    )
+    runtime.employee_changed(employee_id)

@@ -203,8 +203,8 @@ class Runtime:
         period turns, in the background, so no visitor waits for a load; forget past periods' boards. /health
         says when the first round is done."""
         while True:
-            periods = [period_key(self.rules, name) for name in PERIOD_NAMES]
             try:
+                periods = [period_key(self.rules, name) for name in PERIOD_NAMES]
                 db = open_database(DatabaseConfig(url=self.config.database_url, migrate=False))
                 try:
                     self.pages.keep(db, BOARD_POINTS, periods)

@@ -7,8 +7,6 @@ including people hidden from the public boards.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import msgspec
 from litestar import Controller, Response, get
 from litestar.datastructures import State
@@ -26,79 +24,17 @@ from engine.kpis import (
     kpis_csv,
 )
 
-__all__ = ["ContributorView", "KpiController", "KpiReport", "PeriodView", "period_view"]
-
-
-class ContributorView(msgspec.Struct):
-    employee: str
-    name: str
-    team: str
-    points: int
-
-
-class PeriodView(msgspec.Struct):
-    period: str
-    start: datetime
-    end: datetime
-    invited: int
-    accounts: int
-    active: int
-    #: accounts / invited; 0 when nobody was invited.
-    adoption_rate: float
-    #: active / invited; 0 when nobody was invited.
-    participation_rate: float
-    top_contributors: list[ContributorView]
-    organic_reach: int | float
-    shares: int
-    reactions: int | float
-    clicks: int
-    #: (reactions + clicks) / shares; 0 without shares.
-    engagement_per_share: float
-    referrals_submitted: int
-    referrals_hired: int
-    shoutouts_given: int
-    shoutouts_received: int
-    shoutout_givers: int
-    shoutout_receivers: int
-    award_shoutouts: int
+__all__ = ["KpiController", "KpiReport"]
 
 
 class KpiReport(msgspec.Struct):
     period: str
     #: Oldest first; the last one is the current period (still running).
-    periods: list[PeriodView]
+    periods: list[PeriodKpis]
 
 
 _PERIOD_DOC = f"{', '.join(KPI_PERIODS)}: the length of each period"
 _PERIODS_DOC = f"how many periods, the current one included (1 to {MAX_PERIODS})"
-
-
-def period_view(row: PeriodKpis) -> PeriodView:
-    return PeriodView(
-        period=row.period,
-        start=row.start,
-        end=row.end,
-        invited=row.invited,
-        accounts=row.accounts,
-        active=row.active,
-        adoption_rate=row.adoption_rate,
-        participation_rate=row.participation_rate,
-        top_contributors=[
-            ContributorView(c.employee, c.name, c.team, c.points) for c in row.top_contributors
-        ],
-        organic_reach=row.organic_reach,
-        shares=row.shares,
-        reactions=row.reactions,
-        clicks=row.clicks,
-        engagement_per_share=row.engagement_per_share,
-        referrals_submitted=row.referrals_submitted,
-        referrals_hired=row.referrals_hired,
-        shoutouts_given=row.shoutouts_given,
-        shoutouts_received=row.shoutouts_received,
-        shoutout_givers=row.shoutout_givers,
-        shoutout_receivers=row.shoutout_receivers,
-        award_shoutouts=row.award_shoutouts,
-    )
 
 
 def _report(runtime: Runtime, period: str, periods: int) -> list[PeriodKpis]:
@@ -124,7 +60,7 @@ class KpiController(Controller):
         """The program's KPIs per period, oldest first: adoption funnel, top contributors, organic reach,
         engagement per share, referrals, shoutouts."""
         rows = _report(state.runtime, period, periods)
-        return KpiReport(period, [period_view(r) for r in rows])
+        return KpiReport(period, rows)
 
     @get("/kpis.csv", sync_to_thread=True, media_type="text/csv")
     def report_csv(

@@ -205,11 +205,7 @@ class Runtime:
         while True:
             try:
                 periods = [period_key(self.rules, name) for name in PERIOD_NAMES]
-                db = open_database(DatabaseConfig(url=self.config.database_url, migrate=False))
-                try:
-                    self.pages.keep(db, BOARD_POINTS, periods)
-                finally:
-                    db.close()
+                self.pages.keep(self.db(), BOARD_POINTS, periods)
             except Exception:  # a request loads what it needs instead
                 log.exception("could not load the current boards ahead of their first request")
             self.boards_warm.set()

@@ -14,6 +14,7 @@ the board people saw when the winner was announced.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,6 +39,7 @@ __all__ = [
     "AwardOutcome",
     "AwardResultRow",
     "BoardArchiveRow",
+    "Candidate",
     "approve_award",
     "archived_board",
     "award_card",
@@ -48,6 +50,7 @@ __all__ = [
     "find_award_spec",
     "give_rank_badges",
     "period_label",
+    "place_candidates",
 ]
 
 #: With approval, close shortlists this many candidates per winner (per scope and team) for HR to choose from.
@@ -109,7 +112,9 @@ class AwardOutcome:
 
 
 @dataclass
-class _Candidate:
+class Candidate:
+    """Someone an award could go to, with what its ranking and thresholds look at."""
+
     id: int
     external_id: str
     team: str
@@ -211,7 +216,7 @@ def _outcome(db: Database, closing_id: int, created: bool, deltas: dict) -> Awar
 # -- the metric and the facts of eligibility ------------------------------------------------------------------
 def _candidates(
     db: Database, rules: CompiledRules, award: AwardSpec, period_key: str
-) -> dict[int, _Candidate]:
+) -> dict[int, Candidate]:
     start = period_start(period_key, rules.timezone, rules.week_start)
     end = period_end(period_key, rules.timezone, rules.week_start)
     assert end is not None
@@ -235,12 +240,12 @@ def _candidates(
             sorted({int(r[0]) for r in scores}),
         )
     }
-    out: dict[int, _Candidate] = {}
+    out: dict[int, Candidate] = {}
     for eid, score, reached in scores:
         person = people.get(int(eid))
         if person is None or not person[2] or int(score or 0) <= 0:
             continue  # inactive employees are not eligible; nobody wins with nothing
-        out[int(eid)] = _Candidate(
+        out[int(eid)] = Candidate(
             int(eid),
             person[0],
             person[1],
@@ -296,6 +301,34 @@ def _cooling_down(
     }
 
 
+def place_candidates(
+    award: AwardSpec, candidates: Iterable[Candidate]
+) -> dict[tuple[str, str], list[Candidate]]:
+    """(scope, team) -> the award's places there, best first: the candidates with enough events and active
+    days, in the award's order, ``winners`` of them (times SHORTLIST_PER_WINNER when HR approves). The caller
+    leaves out who may not win (inactive, cooling down). Closing and simulating both place with this."""
+    eligible = sorted(
+        (
+            c
+            for c in candidates
+            if c.events >= award.min_events and c.active_days >= award.min_active_days
+        ),
+        key=_order_key(award),
+    )
+    places = award.winners * (SHORTLIST_PER_WINNER if award.approval else 1)
+    out: dict[tuple[str, str], list[Candidate]] = {}
+    for scope in award.scopes:
+        groups: dict[str, list[Candidate]] = {}
+        for c in eligible:
+            if scope == "company":
+                groups.setdefault("", []).append(c)
+            elif c.team:
+                groups.setdefault(c.team, []).append(c)
+        for team, members in sorted(groups.items()):
+            out[scope, team] = members[:places]
+    return out
+
+
 def _order_key(award: AwardSpec):  # type: ignore[no-untyped-def]
     """The ranking: the metric, then the award's tie-breakers in order, then the employee's external id.
 
@@ -305,7 +338,7 @@ def _order_key(award: AwardSpec):  # type: ignore[no-untyped-def]
     """
     far = datetime.max.replace(tzinfo=UTC)
 
-    def key(c: _Candidate) -> tuple[Any, ...]:
+    def key(c: Candidate) -> tuple[Any, ...]:
         parts: list[Any] = [-c.metric]
         for breaker in award.tie_breakers:
             if breaker == "shoutouts_received":
@@ -362,45 +395,28 @@ def close_award(
         _archive_board(db, rules, closing_id, period_key)
         candidates = _candidates(db, rules, award, period_key)
         cooling = _cooling_down(db, rules, award, period_key)
-        eligible = sorted(
-            (
-                c
-                for c in candidates.values()
-                if c.events >= award.min_events
-                and c.active_days >= award.min_active_days
-                and c.id not in cooling
-            ),
-            key=_order_key(award),
-        )
-        places = award.winners * (SHORTLIST_PER_WINNER if award.approval else 1)
         status = "shortlisted" if award.approval else "winner"
         rows: list[tuple[Any, ...]] = []
-        for scope in award.scopes:
-            groups: dict[str, list[_Candidate]] = {}
-            for c in eligible:
-                if scope == "company":
-                    groups.setdefault("", []).append(c)
-                elif c.team:
-                    groups.setdefault(c.team, []).append(c)
-            for team, members in sorted(groups.items()):
-                for rank, c in enumerate(members[:places], start=1):
-                    rows.append(
-                        (
-                            closing_id,
-                            award.id,
-                            period_key,
-                            scope,
-                            team,
-                            c.id,
-                            rank,
-                            c.metric,
-                            c.shoutouts,
-                            c.active_days,
-                            c.events,
-                            db.ts(c.reached_at) if c.reached_at else None,
-                            status,
-                        )
+        placed = place_candidates(award, (c for c in candidates.values() if c.id not in cooling))
+        for (scope, team), members in placed.items():
+            for rank, c in enumerate(members, start=1):
+                rows.append(
+                    (
+                        closing_id,
+                        award.id,
+                        period_key,
+                        scope,
+                        team,
+                        c.id,
+                        rank,
+                        c.metric,
+                        c.shoutouts,
+                        c.active_days,
+                        c.events,
+                        db.ts(c.reached_at) if c.reached_at else None,
+                        status,
                     )
+                )
         db.insert_rows(
             "award_result",
             (

@@ -14,7 +14,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -110,13 +110,16 @@ class PeriodKpis:
     accounts: int
     #: Invited with an event from a tool in the period, or who gave a shoutout in it.
     active: int
+    #: accounts / invited; 0 when nobody was invited.
     adoption_rate: float
+    #: active / invited; 0 when nobody was invited.
     participation_rate: float
     top_contributors: tuple[Contributor, ...]
     organic_reach: int | float
     shares: int
     reactions: int | float
     clicks: int
+    #: (reactions + clicks) / shares; 0 without shares.
     engagement_per_share: float
     referrals_submitted: int
     referrals_hired: int
@@ -416,32 +419,17 @@ def compute_kpis(
 
 
 # -- CSV --------------------------------------------------------------------------------------------------------------
-#: The CSV's header: one row per period; of the top contributors only the first.
-CSV_COLUMNS = (
-    "period",
-    "start",
-    "end",
-    "invited",
-    "accounts",
-    "active",
-    "adoption_rate",
-    "participation_rate",
-    "organic_reach",
-    "shares",
-    "reactions",
-    "clicks",
-    "engagement_per_share",
-    "referrals_submitted",
-    "referrals_hired",
-    "shoutouts_given",
-    "shoutouts_received",
-    "shoutout_givers",
-    "shoutout_receivers",
-    "award_shoutouts",
-    "top_contributor",
-    "top_contributor_name",
-    "top_contributor_points",
-)
+#: The CSV's columns: every figure of PeriodKpis in its order; of the top contributors only the first.
+_FIGURES = tuple(f.name for f in fields(PeriodKpis) if f.name != "top_contributors")
+CSV_COLUMNS = (*_FIGURES, "top_contributor", "top_contributor_name", "top_contributor_points")
+#: Written to 4 places.
+_RATES = frozenset({"adoption_rate", "participation_rate", "engagement_per_share"})
+
+
+def _figure(name: str, value: Any) -> Any:
+    if name in _RATES:
+        return f"{value:.4f}"
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def _cell(text: str) -> str:
@@ -458,26 +446,7 @@ def kpis_csv(rows: Sequence[PeriodKpis]) -> str:
         first = r.top_contributors[0] if r.top_contributors else None
         writer.writerow(
             [
-                r.period,
-                r.start.isoformat(),
-                r.end.isoformat(),
-                r.invited,
-                r.accounts,
-                r.active,
-                f"{r.adoption_rate:.4f}",
-                f"{r.participation_rate:.4f}",
-                r.organic_reach,
-                r.shares,
-                r.reactions,
-                r.clicks,
-                f"{r.engagement_per_share:.4f}",
-                r.referrals_submitted,
-                r.referrals_hired,
-                r.shoutouts_given,
-                r.shoutouts_received,
-                r.shoutout_givers,
-                r.shoutout_receivers,
-                r.award_shoutouts,
+                *(_figure(name, getattr(r, name)) for name in _FIGURES),
                 _cell(first.employee) if first else "",
                 _cell(first.name) if first else "",
                 first.points if first else "",

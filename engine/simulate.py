@@ -32,7 +32,7 @@ from badges.earning import badge_rules
 
 # The ranking and its candidate record are engine.awards' own (private there, reused on purpose): the simulated
 # winners are ordered by exactly the code that closes a real period, so the two cannot drift apart.
-from engine.awards import SHORTLIST_PER_WINNER, _Candidate, _order_key
+from engine.awards import Candidate, place_candidates
 from engine.database import Database
 from engine.rulebook import RuleBook, load_rulebook
 from rules import CompiledRules
@@ -444,50 +444,37 @@ class _Side:
         stats = self.stats.get((award.period, key), {})
         metric_of = self.rule_metric.get((award.id, key), {}) if award.metric == "rules" else None
         cooling = self._cooling(award, key)
-        eligible: list[_Candidate] = []
+        candidates: list[Candidate] = []
         for i, (emp, stat) in enumerate(sorted(stats.items())):
             if metric_of is None:
                 metric, reached = stat.points, stat.reached
             else:
                 metric, reached = metric_of.get(emp, (0, None))
             person = people.get(emp) if people is not None else Person()
-            if person is None or not person.active or metric <= 0:
+            if person is None or not person.active or metric <= 0 or emp in cooling:
                 continue  # as close_award: inactive (or unknown) employees are not eligible; nothing wins nothing
-            c = _Candidate(
-                i,
-                emp,
-                person.team,
-                int(metric),
-                reached,
-                events=stat.events,
-                active_days=len(stat.days),
-                shoutouts=self.facts.shoutouts_between(emp, start, end),
+            candidates.append(
+                Candidate(
+                    i,
+                    emp,
+                    person.team,
+                    int(metric),
+                    reached,
+                    events=stat.events,
+                    active_days=len(stat.days),
+                    shoutouts=self.facts.shoutouts_between(emp, start, end),
+                )
             )
-            if (
-                c.events >= award.min_events
-                and c.active_days >= award.min_active_days
-                and emp not in cooling
-            ):
-                eligible.append(c)
-        eligible.sort(key=_order_key(award))
-        places = award.winners * (SHORTLIST_PER_WINNER if award.approval else 1)
         status = "shortlisted" if award.approval else "winner"
         # The company's result is there even when nobody is eligible: "no winner" is a result too.
         out: dict[tuple[str, str], tuple[Placement, ...]] = (
             {("company", ""): ()} if "company" in award.scopes else {}
         )
-        for scope in award.scopes:
-            groups: dict[str, list[_Candidate]] = {}
-            for c in eligible:
-                if scope == "company":
-                    groups.setdefault("", []).append(c)
-                elif c.team:
-                    groups.setdefault(c.team, []).append(c)
-            for team, members in sorted(groups.items()):
-                out[scope, team] = tuple(
-                    Placement(c.external_id, rank, c.metric, status)
-                    for rank, c in enumerate(members[:places], start=1)
-                )
+        for where, members in place_candidates(award, candidates).items():
+            out[where] = tuple(
+                Placement(c.external_id, rank, c.metric, status)
+                for rank, c in enumerate(members, start=1)
+            )
         if not award.approval and not (partial and (award.id, key) in self.facts.past_winners):
             self.placed[award.id, key] = frozenset(
                 p.employee for placed in out.values() for p in placed

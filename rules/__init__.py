@@ -9,7 +9,7 @@ from __future__ import annotations
 from rules._fields import EventTypeSpec, FieldSpec
 from rules.compiling import CompiledRules, compile_rules
 from rules.errors import RuleIssue, RulesError
-from rules.loading import load_rules, load_rules_text
+from rules.loading import failing_tests, load_rules, load_rules_text
 from rules.periods import PERIOD_KINDS, PeriodKeys, period_keys
 from rules.results import Award, CheckResult, RuleExplanation
 from rules.sources import (
@@ -87,6 +87,7 @@ __all__ = [
     "SourceSpec",
     "ValueSpec",
     "compile_rules",
+    "failing_tests",
     "load_rules",
     "load_rules_text",
     "period_keys",

@@ -15,7 +15,7 @@ from rules.compiling import CompiledRules, compile_rules
 from rules.errors import RuleIssue, RulesError
 from rules.spec import build_program
 
-__all__ = ["load_rules", "load_rules_text"]
+__all__ = ["failing_tests", "load_rules", "load_rules_text"]
 
 
 def load_rules_text(
@@ -42,13 +42,20 @@ def load_rules_text(
         raise RulesError(issues.items)
     compiled = compile_rules(program, text)
     if run_tests:
-        for test in program.tests:
-            result = run_test(compiled, test)
-            if not result.ok:
-                issues.add(test.line, test.col, result.message)
-        if len(issues):
-            raise RulesError(issues.items)
+        failing = failing_tests(compiled, filename)
+        if failing:
+            raise RulesError(failing)
     return compiled
+
+
+def failing_tests(compiled: CompiledRules, filename: str = "rules.yaml") -> list[RuleIssue]:
+    """The program's own ``tests:`` that do not hold, each at its line (none: all pass)."""
+    issues = Issues(filename)
+    for test in compiled.program.tests:
+        result = run_test(compiled, test)
+        if not result.ok:
+            issues.add(test.line, test.col, result.message)
+    return issues.items
 
 
 def load_rules(path: str | Path, run_tests: bool = True) -> CompiledRules:

@@ -40,6 +40,7 @@ from engine.shoutouts import give_shoutout
 from rules import CompiledRules
 from rules.periods import period_keys
 from tests.test_api import JWT_SECRET, ROOT, Api, prepared_database
+from tests.test_pipeline import event
 
 RULES_PATH = ROOT / "rules.yaml"
 AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -61,42 +62,31 @@ E7,gus@example.com,Gus,Inactive,Sales,no
 """
 
 
-def ev(eid: str, etype: str, employee: str, at: str, **attributes: object) -> dict:
-    return {
-        "source": "tool",
-        "id": eid,
-        "type": etype,
-        "employee": employee,
-        "occurred_at": at,
-        "attributes": attributes,
-    }
-
-
 EVENTS = [
     # Before the report: E4 has had an account since September.
-    ev("s0", "share", "E4", "2026-09-20T09:00:00Z", content_id="p0", audience=1000),
+    event("s0", "E4", "share", "2026-09-20T09:00:00Z", content_id="p0", audience=1000),
     # October.
-    ev("s1", "share", "E1", "2026-10-02T08:00:00Z", content_id="p1", audience=100),
-    ev("s2", "share", "E1", "2026-10-03T08:00:00Z", content_id="p2", audience=50),
-    ev("r1", "reaction_received", "E1", "2026-10-03T09:00:00Z", content_id="p1", count=3),
-    ev("r2", "reaction_received", "E1", "2026-10-03T10:00:00Z", content_id="p1"),  # count 1
-    ev("c1", "click", "E1", "2026-10-04T08:00:00Z", content_id="p1", suspected_bot=False),
-    ev("c2", "click", "E1", "2026-10-04T08:01:00Z", content_id="p1", suspected_bot=True),
-    ev("c3", "click", "E1", "2026-10-04T08:02:00Z", content_id="p2"),  # not a bot
-    ev("f1", "referral", "E2", "2026-10-10T08:00:00Z", candidate_id="c-1", stage="submitted"),
-    ev("s3", "share", "eve@example.com", "2026-10-05T08:00:00Z", content_id="p3", audience=30),
-    ev("s4", "share", "E7", "2026-10-06T08:00:00Z", content_id="p4", audience=7),
-    ev("s5", "share", "E99", "2026-10-07T08:00:00Z", content_id="p5", audience=3),  # unknown
-    ev("l1", "lead", "E4", "2026-10-31T22:59:59Z", lead_id="l-1"),  # 23:59:59 in Amsterdam
+    event("s1", "E1", "share", "2026-10-02T08:00:00Z", content_id="p1", audience=100),
+    event("s2", "E1", "share", "2026-10-03T08:00:00Z", content_id="p2", audience=50),
+    event("r1", "E1", "reaction_received", "2026-10-03T09:00:00Z", content_id="p1", count=3),
+    event("r2", "E1", "reaction_received", "2026-10-03T10:00:00Z", content_id="p1"),  # count 1
+    event("c1", "E1", "click", "2026-10-04T08:00:00Z", content_id="p1", suspected_bot=False),
+    event("c2", "E1", "click", "2026-10-04T08:01:00Z", content_id="p1", suspected_bot=True),
+    event("c3", "E1", "click", "2026-10-04T08:02:00Z", content_id="p2"),  # not a bot
+    event("f1", "E2", "referral", "2026-10-10T08:00:00Z", candidate_id="c-1", stage="submitted"),
+    event("s3", "eve@example.com", "share", "2026-10-05T08:00:00Z", content_id="p3", audience=30),
+    event("s4", "E7", "share", "2026-10-06T08:00:00Z", content_id="p4", audience=7),
+    event("s5", "E99", "share", "2026-10-07T08:00:00Z", content_id="p5", audience=3),  # unknown
+    event("l1", "E4", "lead", "2026-10-31T22:59:59Z", lead_id="l-1"),  # 23:59:59 in Amsterdam
     # November.
-    ev("c4", "click", "E3", "2026-10-31T23:30:00Z", content_id="p1"),  # 00:30 on 1 November
-    ev("s6", "share", "E1", "2026-11-03T08:00:00Z", content_id="p6", audience=200),
-    ev("s7", "share", "FRANK@example.com", "2026-11-06T08:00:00Z", content_id="p7", audience=40),
-    ev("r3", "reaction_received", "E6", "2026-11-06T09:00:00Z", content_id="p7", count=2),
-    ev("f2", "referral", "E2", "2026-11-10T08:00:00Z", candidate_id="c-1", stage="hired"),
-    ev("f3", "referral", "E2", "2026-11-11T08:00:00Z", candidate_id="c-2", stage="submitted"),
-    ev("f4", "referral", "E2", "2026-11-12T08:00:00Z", candidate_id="c-3", stage="interviewed"),
-    ev("s8", "share", "E5", "2026-11-12T08:00:00Z", content_id="p8", audience=10),  # deactivated
+    event("c4", "E3", "click", "2026-10-31T23:30:00Z", content_id="p1"),  # 00:30 on 1 November
+    event("s6", "E1", "share", "2026-11-03T08:00:00Z", content_id="p6", audience=200),
+    event("s7", "FRANK@example.com", "share", "2026-11-06T08:00:00Z", content_id="p7", audience=40),
+    event("r3", "E6", "reaction_received", "2026-11-06T09:00:00Z", content_id="p7", count=2),
+    event("f2", "E2", "referral", "2026-11-10T08:00:00Z", candidate_id="c-1", stage="hired"),
+    event("f3", "E2", "referral", "2026-11-11T08:00:00Z", candidate_id="c-2", stage="submitted"),
+    event("f4", "E2", "referral", "2026-11-12T08:00:00Z", candidate_id="c-3", stage="interviewed"),
+    event("s8", "E5", "share", "2026-11-12T08:00:00Z", content_id="p8", audience=10),  # deactivated
 ]
 
 
@@ -355,7 +345,7 @@ def kpi_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
     assert rules is not None
     now = datetime.now(UTC)
     accepted = accept_events(
-        db, [ev("k1", "share", "E1", now.isoformat(), content_id="p1", audience=120)], rules
+        db, [event("k1", "E1", "share", now.isoformat(), content_id="p1", audience=120)], rules
     )
     assert accepted[0].status == "accepted"
     give_shoutout(db, rules, "E2", ["E1"], "teamwork", "Thanks", now)

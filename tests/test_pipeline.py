@@ -24,17 +24,22 @@ E3,olga@example.com,Ольга,Иванова,Marketing,Marketing
 """
 
 
-def share(
-    eid: str, employee: str, at: str, content: str = "p1", kind: str = "curated", **extra: object
-) -> dict:
+def event(eid: str, employee: str, etype: str, at: str, **attributes: object) -> dict:
+    """An event as tools send it to the API, from the tool "tool"."""
     return {
         "source": "tool",
         "id": eid,
-        "type": "share",
+        "type": etype,
         "employee": employee,
         "occurred_at": at,
-        "attributes": {"content_id": content, "content_kind": kind, **extra},
+        "attributes": attributes,
     }
+
+
+def share(
+    eid: str, employee: str, at: str, content: str = "p1", kind: str = "curated", **extra: object
+) -> dict:
+    return event(eid, employee, "share", at, content_id=content, content_kind=kind, **extra)
 
 
 def ledger(db: Database) -> list[tuple]:

@@ -38,6 +38,7 @@ from engine.simulate import (
 )
 from engine.tables import ALL_TABLES
 from rules import load_rules_text
+from tests.test_pipeline import event
 
 PROGRAM = """\
 program:
@@ -93,17 +94,6 @@ ROSTER = (
 )
 
 NOW = datetime(2026, 12, 5, tzinfo=UTC)
-
-
-def event(eid: str, employee: str, etype: str, at: str, **attributes: str) -> dict:
-    return {
-        "source": "tool",
-        "id": eid,
-        "type": etype,
-        "employee": employee,
-        "occurred_at": at,
-        "attributes": attributes,
-    }
 
 
 def share(eid: str, employee: str, at: str) -> dict:

@@ -24,6 +24,7 @@ from engine.employees import Person
 
 __all__ = [
     "PageController",
+    "actor_of",
     "page_language",
     "render",
     "runtime_of",
@@ -54,6 +55,12 @@ def _person(request: Request) -> Person | None:
     return (
         runtime_of(request).directory.find(viewer.employee) if viewer and viewer.employee else None
     )
+
+
+def actor_of(request: Request) -> str:
+    """Who a change made from a page is recorded as (audit log, ledger, award decisions)."""
+    viewer = viewer_of(request)
+    return f"hr:{viewer.name}" if viewer else "hr"
 
 
 def page_language(request: Request) -> str:

@@ -47,15 +47,14 @@ class BoardPage(PageController):
             runtime, BOARD_POINTS, key, team, TOP, person, person.external_id if person else None
         )
         shown = [*view.rows, *view.around, *([view.me] if view.me else [])]
-        ids = [p.id for row in shown if (p := directory.find(row.employee)) is not None]
-        held = badges_of(runtime.db(), ids) if ids else {}
+        found = {
+            row.employee: p for row in shown if (p := directory.find(row.employee)) is not None
+        }
+        held = badges_of(runtime.db(), [p.id for p in found.values()]) if found else {}
         names = {b.id: b.name for b in runtime.rules.badges}
         chips = {
-            row.employee: [
-                (names.get(badge, badge), tier) for badge, tier in held.get(p.id, [])[:3]
-            ]
-            for row in shown
-            if (p := directory.find(row.employee)) is not None
+            employee: [(names.get(badge, badge), tier) for badge, tier in held.get(p.id, [])[:3]]
+            for employee, p in found.items()
         }
         top_ids = {row.employee for row in view.rows}
         around = [row for row in view.around if row.employee not in top_ids]

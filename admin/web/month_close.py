@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from msgspec import Struct
 
-from admin.web._page import PageController, page_language, render, runtime_of, viewer_of
+from admin.web._page import PageController, actor_of, page_language, render, runtime_of
 from admin.web.i18n import translator
 from api.auth import requires_admin
 from engine.awards import (
@@ -88,7 +88,7 @@ class MonthClosePage(PageController):
             try:
                 spec = find_award_spec(rules, data.award)
                 outcome = close_award(
-                    db, rules, spec, data.period, actor=_actor(request), force=True
+                    db, rules, spec, data.period, actor=actor_of(request), force=True
                 )
             except AwardError as exc:
                 raise _refused(exc) from None
@@ -101,7 +101,7 @@ class MonthClosePage(PageController):
         db = runtime.db()
         with runtime.pages.writing():
             try:
-                outcome = approve_award(db, runtime.rules, data.result, _actor(request))
+                outcome = approve_award(db, runtime.rules, data.result, actor_of(request))
             except AwardError as exc:
                 raise _refused(exc) from None
             runtime.pages.scored(db, outcome.deltas)
@@ -125,8 +125,3 @@ def _refused(exc: AwardError) -> HTTPException:
     return HTTPException(
         status_code=STATUS.get(exc.kind, 422), detail=str(exc), extra={"errors": [str(exc)]}
     )
-
-
-def _actor(request: Request) -> str:
-    viewer = viewer_of(request)
-    return f"hr:{viewer.name}" if viewer else "hr"

@@ -9,9 +9,9 @@ from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from msgspec import Struct
 
-from admin.web._page import PageController, render, runtime_of, viewer_of
+from admin.web._page import PageController, page_language, render, runtime_of, viewer_of
 from admin.web.charts import bar_chart
-from admin.web.i18n import language_of, translator
+from admin.web.i18n import translator
 from api.employees import person_for, profile_of
 from engine.badge_awards import badge_progress, earned_badges
 from engine.employees import VISIBILITIES, Person, ledger_page, set_visibility, weekly_points
@@ -47,7 +47,7 @@ class ProfilePage(PageController):
         db, rules = runtime.db(), runtime.rules
         profile = profile_of(runtime, person)
         weeks = weekly_points(db, rules, person.id)
-        _ = translator(language_of(request, person.locale))
+        _ = translator(page_language(request))
         names = {b.id: b.name for b in rules.badges}
         ledger = ledger_page(db, person.id, before=before, limit=LEDGER_PAGE)
         return render(

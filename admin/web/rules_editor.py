@@ -14,12 +14,12 @@ from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from msgspec import Struct
 
-from admin.web._page import PageController, render, runtime_of, viewer_of
+from admin.web._page import PageController, actor_of, render, runtime_of
 from api.auth import requires_admin
 from engine.audit import recent
 from engine.rulebook import PublishError, publish
 from engine.simulate import simulate_recent
-from rules import CompiledRules, RuleIssue, RulesError, load_rules_text
+from rules import CompiledRules, RuleIssue, RulesError, failing_tests, load_rules_text
 
 __all__ = ["RulesEditorPage"]
 
@@ -34,11 +34,13 @@ class DraftForm(Struct):
     days: int = DEFAULT_DAYS
 
 
-def _compile(text: str, run_tests: bool = True) -> tuple[CompiledRules | None, list[RuleIssue]]:
+def _compile(text: str) -> tuple[CompiledRules | None, list[RuleIssue]]:
+    """The draft compiled, and its problems: all of them when it does not compile, else its failing tests."""
     try:
-        return load_rules_text(text, filename=FILENAME, run_tests=run_tests), []
+        draft = load_rules_text(text, filename=FILENAME, run_tests=False)
     except RulesError as exc:
         return None, exc.issues
+    return draft, failing_tests(draft, FILENAME)
 
 
 def _version_line(text: str) -> int:
@@ -92,13 +94,12 @@ class RulesEditorPage(PageController):
         runtime = runtime_of(request)
         text = data.text.replace("\r\n", "\n")
         days = min(max(data.days, 1), MAX_DAYS)
+        draft, issues = _compile(text)
         # A draft's own tests may still expect the old points: simulating shows what changes, so a failing
-        # test is shown beside the simulation, where publishing refuses it.
-        draft, issues = _compile(text, run_tests=action != "simulate")
-        if draft is None:
+        # test is shown beside the simulation, where validating and publishing refuse it.
+        if draft is None or (issues and action != "simulate"):
             return self._editor(request, text, 422, issues=issues, days=days, action=action)
         if action == "simulate":
-            _, failing_tests = _compile(text)
             started = datetime.now(UTC)
             simulation = simulate_recent(runtime.db(), draft, days)
             took = (datetime.now(UTC) - started).total_seconds()
@@ -110,14 +111,11 @@ class RulesEditorPage(PageController):
                 simulation=simulation,
                 took=took,
                 names=names,
-                issues=failing_tests,
+                issues=issues,
             )
         if action == "publish":
-            viewer = viewer_of(request)
             try:
-                rules, new = publish(
-                    runtime.db(), draft, actor=f"hr:{viewer.name}" if viewer else "hr"
-                )
+                rules, new = publish(runtime.db(), draft, actor=actor_of(request))
             except PublishError as exc:
                 issue = RuleIssue(FILENAME, _version_line(text), 1, str(exc))
                 return self._editor(request, text, 409, issues=[issue], days=days)

@@ -7,7 +7,9 @@ are not behind it: their signature is their authentication.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from typing import Any
 
 import anyio
 import jwt
@@ -18,6 +20,7 @@ from litestar.security.jwt import Token
 
 from api.problems import problem
 from api.runtime import Runtime
+from engine import clock
 from engine.apikeys import KEY_PREFIX, verify_key
 
 __all__ = [
@@ -30,6 +33,9 @@ __all__ = [
     "requires_events_write",
     "requires_read",
 ]
+
+#: Rejected credentials are logged (what, never the credential) for whoever watches for break-in attempts.
+log = logging.getLogger("plaudit.api.auth")
 
 #: What a token's role grants. HR administers; employees read and give shoutouts.
 ROLE_SCOPES = {"hr": frozenset({"read", "admin", "events:write"}), "employee": frozenset({"read"})}
@@ -64,6 +70,8 @@ class PrincipalMiddleware(AbstractAuthenticationMiddleware):
         if credential.startswith(KEY_PREFIX):
             info = await anyio.to_thread.run_sync(lambda: verify_key(runtime.db(), credential))
             if info is None:
+                # The prefix only: enough to find the key in `plaudit api-keys list`, useless to an attacker.
+                log.warning("rejected an unknown or revoked API key %s…", credential[:11])
                 raise problem(401, "unknown or revoked API key")
             return AuthenticationResult(
                 Principal("key", f"key {info.prefix} ({info.name})", frozenset(info.scopes)),
@@ -97,9 +105,18 @@ def principal_from_token(runtime: Runtime, encoded: str) -> Principal:
             [config.jwt_algorithm],
             issuer=config.jwt_issuer,
             audience=config.jwt_audience,
-            options={"require": ["exp", "sub"], "verify_aud": config.jwt_audience is not None},
+            # Expiry is checked against Plaudit's clock below, not PyJWT's own reading of the time.
+            options={
+                "require": ["exp", "sub"],
+                "verify_aud": config.jwt_audience is not None,
+                "verify_exp": False,
+                "verify_nbf": False,
+                "verify_iat": False,
+            },
         )
+        _check_times(claims)
     except jwt.PyJWTError as exc:
+        log.warning("rejected a token: %s", exc)
         raise problem(401, f"invalid token: {exc}") from None
     # Litestar's own Token nests custom claims under "extras"; identity providers put them at the top.
     extras = claims.get("extras") if isinstance(claims.get("extras"), dict) else {}
@@ -112,6 +129,21 @@ def principal_from_token(runtime: Runtime, encoded: str) -> Principal:
     subject = str(claims["sub"])
     employee = runtime.directory.find(subject)
     return Principal("user", subject, scopes, employee.external_id if employee else None)
+
+
+def _check_times(claims: dict[str, Any]) -> None:
+    """``exp`` and ``nbf`` as PyJWT checks them, against ``clock.now()``."""
+    now = clock.now().timestamp()
+    for claim in ("exp", "nbf"):
+        value = claims.get(claim)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise jwt.DecodeError(f"{claim} must be a number")
+        if claim == "exp" and value <= now:
+            raise jwt.ExpiredSignatureError("Signature has expired")
+        if claim == "nbf" and value > now:
+            raise jwt.ImmatureSignatureError("The token is not yet valid (nbf)")
 
 
 def principal_of(connection: ASGIConnection) -> Principal:

@@ -29,7 +29,8 @@ __all__ = ["BoardView", "LeaderboardController", "Row", "TeamRow", "board_view"]
 
 
 class Row(msgspec.Struct):
-    rank: int
+    #: None: no points in the period yet, so not ranked (the asker's own row, shown all the same).
+    rank: int | None
     employee: str
     name: str
     team: str
@@ -143,13 +144,19 @@ def board_view(
         return BoardView(board, key, rules.ties, None, [], teams=_team_rows(runtime, board, key))
     directory = runtime.directory
     page = _page(runtime, board, key, team, limit, centre, viewer)
+    me = _rows([page.me], directory, viewer)[0] if page.me else None
+    if me is None and centre is not None and (team is None or centre.team == team):
+        # Nothing in this period yet: the asker still sees themselves, with 0 points and no rank.
+        me = Row(
+            None, centre.external_id, centre.name, centre.team, 0, centre.external_id == viewer
+        )
     return BoardView(
         board,
         key,
         rules.ties,
         team,
         _rows(page.rows, directory, viewer),
-        me=_rows([page.me], directory, viewer)[0] if page.me else None,
+        me=me,
         around=_rows(page.around, directory, viewer),
     )
 

@@ -19,6 +19,7 @@ import redis
 from api.config import ApiConfig
 from badges.card import AwardCards
 from badges.images import BadgeImages
+from engine import clock
 from engine.board_pages import BoardPages, MemoryPages, RedisPages
 from engine.boards import Boards
 from engine.database import Database, DatabaseConfig, open_database
@@ -228,4 +229,4 @@ class Runtime:
         )[0]
         if not count:
             return 0, None
-        return count, max(time.time() - db.read_ts(oldest).timestamp(), 0.0)
+        return count, max((clock.now() - db.read_ts(oldest)).total_seconds(), 0.0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +18,7 @@ import msgspec
 from litestar import Controller, Request, Response, post
 from litestar.datastructures import State
 from litestar.params import FromPath
+from litestar.plugins.problem_details import ProblemDetailsException
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from api.config import webhook_secret_variable
@@ -24,6 +26,8 @@ from api.problems import problem
 from api.runtime import Runtime
 
 __all__ = ["IntakeResult", "WebhookController"]
+
+log = logging.getLogger("plaudit.api.webhooks")
 
 
 class IntakeResult(msgspec.Struct):
@@ -93,7 +97,16 @@ def _checked_event(
         raise problem(
             404, f"source {source!r} has no signing secret: set {webhook_secret_variable(source)}"
         )
-    _verify(secrets, data, headers)
+    try:
+        _verify(secrets, data, headers)
+    except ProblemDetailsException as exc:
+        log.warning(
+            "rejected a delivery to /webhooks/%s (webhook-id %r): %s",
+            source,
+            headers.get("webhook-id", "")[:64],
+            exc.detail,
+        )
+        raise
     delivery = headers.get("webhook-id", "")
     try:
         payload: Any = msgspec.json.decode(data)

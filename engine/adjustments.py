@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
+from engine import clock
 from engine.database import Database
 from engine.rulebook import RuleBook
 from engine.standings import StandingDeltas
@@ -52,7 +53,7 @@ def adjust(
         raise AdjustmentError(f"points: expected a non-zero whole number up to ±{MAX_ADJUSTMENT}")
     if not why.strip():
         raise AdjustmentError("why: say why, for the employee and the audit trail")
-    at = (at or datetime.now(UTC)).astimezone(UTC)
+    at = (at or clock.now()).astimezone(UTC)
     rules = book.for_time(at) or book.current
     if rules is None:
         raise AdjustmentError(
@@ -78,7 +79,7 @@ def adjust(
                 actor,
                 why.strip(),
                 db.ts(at),
-                db.ts(datetime.now(UTC)),
+                db.ts(clock.now()),
             ],
         )
         entry_id = cur.lastrowid if db.dialect == "sqlite" else db.query("SELECT lastval()")[0][0]

@@ -10,10 +10,11 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import msgspec
 
+from engine import clock
 from engine.database import Database
 
 __all__ = [
@@ -87,7 +88,7 @@ def create_key(db: Database, name: str, scopes: list[str], created_by: str) -> C
                 _hash(key),
                 msgspec.json.encode(scopes).decode(),
                 created_by,
-                db.ts(datetime.now(UTC)),
+                db.ts(clock.now()),
             ],
         )
         row = db.query(f'SELECT {_COLUMNS} FROM "api_key" WHERE prefix = ?', [key[:_PREFIX_LEN]])[0]
@@ -119,6 +120,6 @@ def revoke_key(db: Database, key_id: int) -> bool:
     with db.transaction():
         cur = db.execute(
             'UPDATE "api_key" SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
-            [db.ts(datetime.now(UTC)), key_id],
+            [db.ts(clock.now()), key_id],
         )
         return cur.rowcount > 0 or bool(db.query('SELECT 1 FROM "api_key" WHERE id = ?', [key_id]))

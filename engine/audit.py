@@ -15,6 +15,7 @@ import difflib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from engine import clock
 from engine.database import Database
 
 __all__ = [
@@ -72,7 +73,7 @@ def record(
         raise ValueError("an audit entry needs an actor (who made the change)")
     if not action:
         raise ValueError("an audit entry needs an action")
-    moment = db.ts((at or datetime.now(UTC)).astimezone(UTC))
+    moment = db.ts((at or clock.now()).astimezone(UTC))
     with db.transaction():
         rows = db.query(
             'INSERT INTO "audit_entry" (at, actor, action, subject, summary, detail) '

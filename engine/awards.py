@@ -23,6 +23,7 @@ import msgspec
 
 from badges.card import AwardCard
 from badges.earning import Earned
+from engine import clock
 from engine.audit import AWARD_APPROVED, AWARD_CLOSED, record
 from engine.badge_awards import badge_award_row, insert_badge_awards
 from engine.database import Database
@@ -370,7 +371,7 @@ def close_award(
     ``period``) a key of another period kind, and a period that has not ended plus ``grace_hours`` yet
     unless ``force``.
     """
-    now = (now or datetime.now(UTC)).astimezone(UTC)
+    now = (now or clock.now()).astimezone(UTC)
     due = closing_due(rules, award, period_key)
     if due > now and not force and _closing_id(db, award.id, period_key) is None:
         raise AwardError(
@@ -559,7 +560,7 @@ def approve_award(
 
     AwardError kind ``not_found`` for an unknown id, ``decided`` for a result that is not shortlisted.
     """
-    now = (now or datetime.now(UTC)).astimezone(UTC)
+    now = (now or clock.now()).astimezone(UTC)
     with db.transaction():
         rows = db.query(
             'SELECT closing, award, scope, team, employee, status FROM "award_result" WHERE id = ?',
@@ -669,7 +670,7 @@ def close_due_awards(
     """
     if rules is None:
         return []
-    now = (now or datetime.now(UTC)).astimezone(UTC)
+    now = (now or clock.now()).astimezone(UTC)
     done: list[AwardOutcome] = []
     for award in rules.awards:
         if period_key is not None:
@@ -702,7 +703,7 @@ def give_rank_badges(
     are dated ``now``, like award bonuses, so the closed period's board stays as it closed. Returns the
     standings changes for the boards.
     """
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     kind = period_kind(period_key)
     deltas = StandingDeltas()
     badges = [b for b in rules.badges if b.criteria.kind == "rank" and b.criteria.period == kind]

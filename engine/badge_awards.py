@@ -11,10 +11,11 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from badges.earning import Progress, badge_rules
+from engine import clock
 from engine.database import Database
 from engine.outbox import RewardCause, queue_rewards
 from rules import CompiledRules
@@ -150,7 +151,7 @@ def badge_progress(
     if not rules.badges:
         return []
     book = badge_rules(rules)
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     suffix = f"|{employee_id}"
     keys = [key + suffix for key in dict.fromkeys(book.progress_keys(now))]
     state = {

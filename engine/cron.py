@@ -23,13 +23,14 @@ import logging
 import os
 from contextlib import suppress
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import redis
 from redis.exceptions import LockError
 from rq.cron import CronJob, CronScheduler
 
+from engine import clock
 from engine.database import Database
 from engine.defaults import BOARD_POINTS, env_int
 from engine.dispatch import QUEUE_NAME, _WorkerState, sweep
@@ -156,7 +157,7 @@ def run_reconcile(
     """Reconcile the boards of the periods of ``now`` and the one before each (late events land there)."""
     if rules is None:
         return {"periods": [], "fixes": 0}
-    periods = _recent_periods(rules, now or datetime.now(UTC))
+    periods = _recent_periods(rules, now or clock.now())
     fixes = RedisBoards(connection, ties=rules.ties).reconcile(db, periods, board)
     log.log(
         logging.WARNING if fixes else logging.INFO,
@@ -193,8 +194,8 @@ def close_period(
             return False
         boards = RedisBoards(connection, ties=rules.ties)
         fixes = boards.reconcile(db, [period_key], board)
-        _close_awards(db, boards, rules, now or datetime.now(UTC), period_key)
-        _give_rank_badges(db, boards, rules, now or datetime.now(UTC), period_key)
+        _close_awards(db, boards, rules, now or clock.now(), period_key)
+        _give_rank_badges(db, boards, rules, now or clock.now(), period_key)
         if period_kind(period_key) == "month":
             for payout in close_due_payouts(db, rules, now):
                 log.info("payout %s of %s closed: %s", payout.reward, payout.period, payout.total)
@@ -268,7 +269,7 @@ def run_close(
     closed by this run."""
     if rules is None:
         return {"closed": []}
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     grace = timedelta(seconds=close_grace_seconds() if grace_seconds is None else grace_seconds)
     closed = {
         m.decode() if isinstance(m, bytes) else m for m in connection.smembers(CLOSED_PERIODS_KEY)

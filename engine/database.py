@@ -37,6 +37,9 @@ __all__ = [
 
 #: PostgreSQL advisory lock key held while migrating (an arbitrary constant of Plaudit's).
 _MIGRATION_LOCK = 0x504C_4D49
+#: Piccolo's engine is one per process: a thread pointing it elsewhere while another migrates on it would
+#: take that migration's statements out of its transaction. Held while pointing it and while migrating.
+_PICCOLO = threading.RLock()
 
 # SQLite allows 32766 parameters per statement since 3.32; stay well under it and under PostgreSQL's 65535.
 MAX_PARAMS = 900
@@ -77,17 +80,17 @@ def use_database(url: str) -> None:
     from engine import piccolo_conf
     from engine.tables import ALL_TABLES
 
-    current = piccolo_conf.DB
-    if (
-        isinstance(current, SQLiteEngine)
-        and _dialect(url) == "sqlite"
-        and current.path == _sqlite_path(url)
-    ):
-        return
-    db = piccolo_engine(url)
-    piccolo_conf.DB = db
-    for table in (*ALL_TABLES, Migration):
-        table._meta.db = db
+    with _PICCOLO:
+        current = piccolo_conf.DB
+        if _dialect(url) == "sqlite":
+            if isinstance(current, SQLiteEngine) and current.path == _sqlite_path(url):
+                return
+        elif isinstance(current, PostgresEngine) and current.config.get("dsn") == url:
+            return
+        db = piccolo_engine(url)
+        piccolo_conf.DB = db
+        for table in (*ALL_TABLES, Migration):
+            table._meta.db = db
 
 
 @dataclass(frozen=True)
@@ -296,18 +299,20 @@ class Database:
         """Run Piccolo's migrations for this database; returns what Piccolo printed."""
         from piccolo.apps.migrations.commands.forwards import run_forwards
 
-        use_database(self.url)
         printed = io.StringIO()
         # Several processes starting at once (API replicas, workers) migrate one after the other: the
-        # session lock on this connection is held while Piccolo migrates on its own connections.
-        if self.dialect == "postgres":
-            self.execute("SELECT pg_advisory_lock(?)", [_MIGRATION_LOCK])
-        try:
-            with contextlib.redirect_stdout(printed):
-                result = asyncio.run(run_forwards(app_name="plaudit"))
-        finally:
+        # session lock on this connection is held while Piccolo reads its migration table and migrates on
+        # its own connections. Threads of one process share Piccolo's engine, so they queue up here first.
+        with _PICCOLO:
+            use_database(self.url)
             if self.dialect == "postgres":
-                self.execute("SELECT pg_advisory_unlock(?)", [_MIGRATION_LOCK])
+                self.execute("SELECT pg_advisory_lock(?)", [_MIGRATION_LOCK])
+            try:
+                with contextlib.redirect_stdout(printed):
+                    result = asyncio.run(run_forwards(app_name="plaudit"))
+            finally:
+                if self.dialect == "postgres":
+                    self.execute("SELECT pg_advisory_unlock(?)", [_MIGRATION_LOCK])
         if not result.success:
             raise RuntimeError(f"migration failed: {result.message}\n{printed.getvalue()}")
         return printed.getvalue()

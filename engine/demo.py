@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
+from engine import clock
 from engine.database import Database
 from engine.defaults import SOURCE_DEMO
 from engine.intake import IntakeSummary, import_events
@@ -37,11 +39,14 @@ def seed_demo(
 
     Running it again adds nothing: the generator is seeded, so the same events arrive under the same ids.
     """
-    end = end or datetime.now(UTC)
+    end = end or clock.now()
     start = (end - timedelta(days=days)).replace(minute=0, second=0, microsecond=0)
     roster = generate_roster(employees, seed=seed)
-    rows = [RosterRow.from_record(r) for r in roster]
-    import_roster(db, rows)
+    rows = [
+        replace(RosterRow.from_record(r), joined_at=_joined(r["external_id"], start, seed))
+        for r in roster
+    ]
+    import_roster(db, rows, now=start)
     events = (
         (i, e)
         for i, e in enumerate(
@@ -53,3 +58,9 @@ def seed_demo(
     intake = import_events(db, events, book.current, on_batch=lambda n: report("import", n))
     scoring = process_pending(db, book, on_batch=lambda r: report("score", r.events))
     return DemoResult(len(rows), intake, scoring)
+
+
+def _joined(external_id: str, start: datetime, seed: int) -> datetime:
+    """A launch in waves over the two weeks before the first event: the KPIs' "invited" has a history."""
+    days = random.Random(f"{seed}-{external_id}").randint(1, 14)
+    return (start - timedelta(days=days)).replace(hour=9)

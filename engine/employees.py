@@ -10,11 +10,12 @@ import threading
 import time
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
 
+from engine import clock
 from engine.database import Database
 from engine.defaults import BOARD_POINTS, SHARDS
 from engine.standings import ALL_TIME
@@ -189,7 +190,7 @@ def period_scores(
     db: Database, rules: CompiledRules, employee_id: int, at: datetime | None = None
 ) -> dict[str, Any]:
     """Points in the current day, week, month, quarter and all time: ``{kind: {"period": key, "points": n}}``."""
-    keys = rules.periods(at or datetime.now(UTC))
+    keys = rules.periods(at or clock.now())
     wanted = {
         "day": keys.day,
         "week": keys.week,
@@ -215,7 +216,7 @@ def weekly_points(
     at: datetime | None = None,
 ) -> list[tuple[str, int]]:
     """(week key, points) for the last ``weeks`` weeks, oldest first, zeros included: the profile's chart."""
-    now = at or datetime.now(UTC)
+    now = at or clock.now()
     keys = [rules.periods(now - timedelta(weeks=i)).week for i in range(weeks - 1, -1, -1)]
     rows = dict(
         db.query_in(
@@ -258,7 +259,7 @@ def caps_reached(
     db: Database, rules: CompiledRules, employee_id: int, at: datetime | None = None
 ) -> list[CapUse]:
     """Each cap's use in its current period (``cap:<id>:<period>`` counters written by scoring)."""
-    keys = rules.periods(at or datetime.now(UTC))
+    keys = rules.periods(at or clock.now())
     wanted = {f"cap:{cap.id}:{keys.of(cap.per)}|{employee_id}": cap for cap in rules.caps.values()}
     used = dict(db.query_in('SELECT key, value FROM "counter" WHERE key IN ({in})', list(wanted)))
     return [

@@ -18,8 +18,8 @@ hidden: they stop earning and leave every public board.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
+from engine import clock
 from engine.database import Database
 from engine.employees import set_active
 
@@ -64,7 +64,7 @@ def erase_employee(db: Database, ref: str) -> ErasureResult:
             if refs
             else 0
         )
-        set_active(db, [employee_id], False, datetime.now(UTC))
+        set_active(db, [employee_id], False, clock.now())
         db.execute(
             'UPDATE "employee" SET external_id = ?, email = NULL, name = ?, manager_external_id = NULL, '
             "locale = '', visibility = 'hidden', user_name = NULL, scim_external_id = NULL, "

@@ -13,12 +13,13 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import islice
 from typing import Any, Literal
 
 import msgspec
 
+from engine import clock
 from engine.database import Database
 from engine.defaults import BATCH_SIZE
 from engine.employees import resolve_employees, shard_of
@@ -143,7 +144,7 @@ def accept_events(
             fresh[key] = (i, checked)
 
     # received_at doubles as this call's mark: rows that carry it after the insert are the ones it stored.
-    now = db.ts(datetime.now(UTC))
+    now = db.ts(clock.now())
     refs = {key: _ref(ev.employee) for key, (_, ev) in fresh.items()}
     if employee_ids is None:
         ids = (

@@ -15,9 +15,10 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from engine import clock
 from engine.database import Database
 from engine.defaults import BOARD_POINTS
 from engine.shoutouts import SHOUTOUT_SOURCE
@@ -104,7 +105,7 @@ class PeriodKpis:
     period: str
     start: datetime
     end: datetime
-    #: On the roster during the period: created before its end, not deactivated before its start.
+    #: On the roster during the period: joined the program before its end, not deactivated before its start.
     invited: int
     #: Invited with at least one event from a tool up to the period's end.
     accounts: int
@@ -149,7 +150,7 @@ def last_periods(
     """The keys of the last ``periods`` periods of a kind, the one containing ``at`` (default now) included,
     oldest first."""
     check_request(period, periods)
-    key = rules.periods(at or datetime.now(UTC)).of(period)
+    key = rules.periods(at or clock.now()).of(period)
     keys = [key]
     while len(keys) < periods:
         keys.append(previous_period(keys[-1], rules.timezone, rules.week_start))
@@ -176,17 +177,18 @@ class _Roster:
                 at = parsed[value] = db.read_ts(value)
             return at
 
-        for eid, ext, email, created, active, deactivated in db.query(
-            'SELECT id, external_id, email, created_at, active, deactivated_at FROM "employee"'
+        for eid, ext, email, joined, active, deactivated in db.query(
+            "SELECT id, external_id, email, COALESCE(joined_at, created_at), active, deactivated_at "
+            'FROM "employee"'
         ):
             if not active and deactivated is None:
                 continue  # created inactive: never on the roster
-            created_at = instant(created)
-            until = None if active else max(instant(deactivated), created_at)
-            if until is None and created_at < first_start:
+            joined_at = instant(joined)
+            until = None if active else max(instant(deactivated), joined_at)
+            if until is None and joined_at < first_start:
                 self.steady.add(eid)
             else:
-                self.changing[eid] = (created_at, until)
+                self.changing[eid] = (joined_at, until)
             self.by_ref[ext] = eid
             if email:
                 self.by_ref.setdefault(email.lower(), eid)

@@ -8,8 +8,9 @@ ranking ("1224"): equal scores share a rank; order among equals is by who reache
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
+from engine import clock
 from engine.defaults import BOARD_POINTS
 from engine.tables import Standing
 from rules import CompiledRules
@@ -37,7 +38,7 @@ def period_key(rules: CompiledRules, period: str, at: datetime | None = None) ->
     if period == "all":
         return "all"
     if period in PERIOD_NAMES:
-        return getattr(rules.periods(at or datetime.now(UTC)), period)
+        return getattr(rules.periods(at or clock.now()), period)
     return period
 
 

@@ -34,6 +34,7 @@ from typing import Any
 
 import msgspec
 
+from engine import clock
 from engine.connectors import Connector, OutboundMessage, Outcome
 from engine.database import Database
 from rules import CompiledRules, ConnectorSpec, RewardSpec
@@ -216,7 +217,7 @@ def queue_rewards(
     rewards = [r for r in rules.rewards if r.trigger == trigger]
     if not rewards or not causes:
         return 0
-    now = (now or datetime.now(UTC)).astimezone(UTC)
+    now = (now or clock.now()).astimezone(UTC)
     people = employee_values(db, (c.employee for c in causes if c.employee is not None))
     stamp = db.ts(now)
     rows: list[tuple[Any, ...]] = []
@@ -493,7 +494,7 @@ def deliver_due(
     rounds: int | None = None,
 ) -> DeliveryResult:
     """Send every message due now, round after round, until none is (or ``rounds`` are done)."""
-    clock = now or (lambda: datetime.now(UTC))
+    read_now = now or clock.now
     rng = random.Random()
     total = DeliveryResult()
     own_pool = pool is None
@@ -501,11 +502,11 @@ def deliver_due(
     try:
         done = 0
         while rounds is None or done < rounds:
-            claimed = _claim(db, clock(), config)
+            claimed = _claim(db, read_now(), config)
             if not claimed:
                 break
             outcomes = list(pool.map(lambda row: _send(connectors, rules, row, db), claimed))
-            total += _record(db, claimed, outcomes, clock(), config, rng)
+            total += _record(db, claimed, outcomes, read_now(), config, rng)
             done += 1
     finally:
         if own_pool:
@@ -647,7 +648,7 @@ def retry_messages(
     Returns (messages re-queued, connectors enabled).
 
     A delivered message is never re-sent (ids of delivered or pending messages are ignored)."""
-    now = (now or datetime.now(UTC)).astimezone(UTC)
+    now = (now or clock.now()).astimezone(UTC)
     where, params = ["status = 'dead'"], []
     if not all_dead and (ids or connector is None):
         if not ids:

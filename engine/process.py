@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 
 from badges.earning import badge_rules
+from engine import clock
 from engine.badge_awards import badge_award_row, insert_badge_awards
 from engine.database import Database
 from engine.defaults import BATCH_SIZE
@@ -102,7 +102,7 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
     members = resolve_employees(db, {r[2] for r in rows})
     decode = msgspec.json.decode
     read_ts = db.read_ts
-    now = db.ts(datetime.now(UTC))
+    now = db.ts(clock.now())
 
     # Pass 1: who, which ruleset, and which counters each event may touch (fetched in one query).
     prepared: list[tuple[Any, ...]] = []

@@ -23,9 +23,10 @@ import re
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from engine import clock
 from engine.database import Database
 from engine.employees import set_active
 from engine.roster import unpark_events
@@ -520,7 +521,7 @@ def _fields_as_changes(fields: UserFields) -> dict[str, Any]:
 def create_user(db: Database, fields: UserFields, now: datetime | None = None) -> ProvisionedUser:
     """A new employee, or a deprovisioned one with the same user name (else the same external id) revived:
     same row, same history, active again unless ``fields.active`` says otherwise."""
-    at = now or datetime.now(UTC)
+    at = now or clock.now()
     stamp = db.ts(at)
     try:
         with db.transaction():
@@ -549,8 +550,9 @@ def create_user(db: Database, fields: UserFields, now: datetime | None = None) -
                 db.execute(
                     'INSERT INTO "employee" (external_id, email, name, team, department, '
                     "manager_external_id, locale, pilot_group, visibility, active, deactivated_at, "
-                    "user_name, scim_external_id, given_name, family_name, deprovisioned, created_at, "
-                    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "user_name, scim_external_id, given_name, family_name, deprovisioned, joined_at, "
+                    "created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         state.external_id,
                         state.email,
@@ -568,6 +570,7 @@ def create_user(db: Database, fields: UserFields, now: datetime | None = None) -
                         state.given_name,
                         state.family_name,
                         False,
+                        stamp,  # provisioned: invited to the program now
                         stamp,
                         stamp,
                     ],
@@ -592,7 +595,7 @@ def update_user(
 ) -> ProvisionedUser:
     """Change the given fields (keys of ``CHANGEABLE``; a PATCH). ``active`` goes through ``set_active``:
     deactivated, they stop earning from now and leave the boards; their history stays."""
-    at = now or datetime.now(UTC)
+    at = now or clock.now()
     try:
         with db.transaction():
             current = _stored(db, employee_id)
@@ -631,7 +634,7 @@ def set_user_active(
 
 def delete_user(db: Database, employee_id: int, now: datetime | None = None) -> None:
     """Deprovision: deactivated and gone for the provider (not found from now on), history kept."""
-    at = now or datetime.now(UTC)
+    at = now or clock.now()
     with db.transaction():
         if _stored(db, employee_id) is None:
             raise ProvisioningError("id", f"no user {employee_id}", "not_found")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
+from engine import clock
 from engine.database import Database
 from engine.defaults import BOARD_POINTS
 from engine.outbox import RewardCause, employee_values, queue_rewards, render
@@ -161,7 +162,7 @@ def close_payout(
         kind = ""
     if kind != "month":
         raise PayoutError("period", f"expected a month such as 2026-11, got {period_key!r}")
-    now = (now or datetime.now(UTC)).astimezone(UTC)
+    now = (now or clock.now()).astimezone(UTC)
     due = payout_due(rules, period_key)
     if due > now and not force:
         raise PayoutError(
@@ -226,7 +227,7 @@ def close_due_payouts(
     """Close each monthly payout of the last two months that is due and not closed yet (as awards are)."""
     if rules is None:
         return []
-    now = (now or datetime.now(UTC)).astimezone(UTC)
+    now = (now or clock.now()).astimezone(UTC)
     last = previous_period(rules.periods(now).month, rules.timezone, rules.week_start)
     keys = [previous_period(last, rules.timezone, rules.week_start), last]
     done = []

@@ -11,9 +11,10 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
+from engine import clock
 from engine.database import Database
 from engine.employees import set_active, shard_of
 
@@ -43,6 +44,7 @@ KNOWN_COLUMNS = (
     "pilot_group",
     "visibility",
     "active",
+    "joined_on",
 )
 VISIBILITIES = ("public", "team", "hidden")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -70,6 +72,8 @@ class RosterRow:
     pilot_group: bool
     visibility: str
     active: bool
+    #: When they joined the program (``joined_on``); None: when they are first imported.
+    joined_at: datetime | None = None
 
     @classmethod
     def from_record(cls, r: dict[str, str]) -> RosterRow:
@@ -85,6 +89,7 @@ class RosterRow:
             pilot_group=r.get("pilot_group") == "yes",
             visibility=r.get("visibility") or "public",
             active=True,
+            joined_at=_joined(r.get("joined_on", ""), UTC, [], ""),
         )
 
 
@@ -110,8 +115,26 @@ def _flag(value: str, column: str, problems: list[str], where: str) -> bool:
     return False
 
 
-def parse_roster(text: str, filename: str = "roster.csv") -> list[RosterRow]:
-    """Rows of a roster CSV (UTF-8, header line first); raises RosterError naming every bad line."""
+def _joined(value: str, zone: tzinfo, problems: list[str], where: str) -> datetime | None:
+    """``joined_on``: a date (its midnight in ``zone``, the program's time zone) or an ISO instant."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        problems.append(f"{where}: joined_on: expected a date like 2026-11-01, got {value!r}")
+        return None
+    return (at if at.tzinfo else at.replace(tzinfo=zone)).astimezone(UTC)
+
+
+def parse_roster(
+    text: str, filename: str = "roster.csv", timezone: tzinfo = UTC
+) -> list[RosterRow]:
+    """Rows of a roster CSV (UTF-8, header line first); raises RosterError naming every bad line.
+
+    A ``joined_on`` date is read in ``timezone`` (pass the program's: its months are the KPIs' months).
+    """
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = reader.fieldnames or []
     problems: list[str] = []
@@ -169,6 +192,7 @@ def parse_roster(text: str, filename: str = "roster.csv") -> list[RosterRow]:
                 visibility=visibility,
                 # An empty cell keeps the default: in the program.
                 active=_flag(get.get("active") or "yes", "active", problems, where),
+                joined_at=_joined(get.get("joined_on", ""), timezone, problems, where),
             )
         )
     if problems:
@@ -237,7 +261,8 @@ def plan_roster(
     stored = {
         r[0]: r[1:]
         for r in db.query_in(
-            f'SELECT external_id, {", ".join(_SYNCED)} FROM "employee" WHERE external_id IN ({{in}})',
+            f'SELECT external_id, {", ".join(_SYNCED)}, joined_at FROM "employee" '
+            "WHERE external_id IN ({in})",
             [r.external_id for r in rows],
         )
     }
@@ -250,9 +275,11 @@ def plan_roster(
         wanted = [getattr(row, column) for column in _SYNCED]
         changed = [
             column
-            for column, old, new in zip(_SYNCED, now, wanted, strict=True)
+            for column, old, new in zip(_SYNCED, now[:-1], wanted, strict=True)
             if _stored_value(old, new) != (new if isinstance(new, bool) else (new or None))
         ]
+        if row.joined_at and (now[-1] is None or db.read_ts(now[-1]) != row.joined_at):
+            changed.append("joined_on")
         if changed:
             plan.changed[row.external_id] = changed
         else:
@@ -268,13 +295,13 @@ def _stored_value(old: object, new: object) -> object:
 
 
 def read_roster(
-    source: str | Path | list[RosterRow], filename: str | None = None
+    source: str | Path | list[RosterRow], filename: str | None = None, timezone: tzinfo = UTC
 ) -> list[RosterRow]:
     """Rows from a CSV path, CSV text or parsed rows (RosterError names each bad line)."""
     if isinstance(source, Path):
-        return parse_roster(source.read_text(encoding="utf-8"), filename or source.name)
+        return parse_roster(source.read_text(encoding="utf-8"), filename or source.name, timezone)
     if isinstance(source, str):
-        return parse_roster(source, filename or "roster.csv")
+        return parse_roster(source, filename or "roster.csv", timezone)
     return source
 
 
@@ -285,6 +312,7 @@ def import_roster(
     *,
     deactivate_missing: bool = False,
     now: datetime | None = None,
+    timezone: tzinfo = UTC,
 ) -> RosterResult:
     """Create, update and deactivate employees from a CSV path, CSV text or parsed rows, in one transaction.
 
@@ -292,9 +320,9 @@ def import_roster(
     yes reactivates; ``deactivate_missing`` deactivates every active employee the file does not name (the
     file is the whole roster). Visibility is the employee's own choice: only a new employee takes the file's.
     """
-    rows = read_roster(source, filename)
+    rows = read_roster(source, filename, timezone)
     result = RosterResult(rows=rows)
-    at = now or datetime.now(UTC)
+    at = now or clock.now()
     stamp = db.ts(at)
     with db.transaction():
         known = {
@@ -309,12 +337,29 @@ def import_roster(
         result.created = len(rows) - len(known)
         db.insert_rows(
             "employee",
-            (*_INSERTED, "created_at", "updated_at"),
-            [(*(getattr(r, c) for c in _INSERTED), stamp, stamp) for r in rows],
+            (*_INSERTED, "joined_at", "created_at", "updated_at"),
+            [
+                (
+                    *(getattr(r, c) for c in _INSERTED),
+                    db.ts(r.joined_at) if r.joined_at else stamp,
+                    stamp,
+                    stamp,
+                )
+                for r in rows
+            ],
             ("external_id",),
             "DO UPDATE SET "
             + ", ".join(f"{c} = excluded.{c}" for c in _SYNCED if c != "active")
             + ", updated_at = excluded.updated_at",
+        )
+        # A join date in the file wins over the stored one; none keeps it.
+        db.executemany(
+            'UPDATE "employee" SET joined_at = ? WHERE external_id = ?',
+            [
+                (db.ts(r.joined_at), r.external_id)
+                for r in rows
+                if r.joined_at and r.external_id in known
+            ],
         )
         ids = dict(
             db.query_in(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from engine import clock
 from engine.audit import RULES_PUBLISHED, diff_counts, record, rules_diff
 from engine.database import Database
 from engine.defaults import DEFAULT_RULES_PATH
@@ -142,7 +143,7 @@ def publish(
                 db.ts(rules.effective),
                 rules.text,
                 actor,
-                db.ts(datetime.now(UTC)),
+                db.ts(clock.now()),
             ],
         )
         old_version, old_text = previous[0] if previous else (None, "")

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
+from engine import clock
 from engine.database import Database
 from rules import CompiledRules
 
@@ -78,7 +79,7 @@ def _period(rules: CompiledRules, at: datetime) -> str:
 def allowance(
     db: Database, rules: CompiledRules, giver_id: int, at: datetime | None = None
 ) -> Allowance:
-    period = _period(rules, at or datetime.now(UTC))
+    period = _period(rules, at or clock.now())
     used = db.query(
         'SELECT COUNT(*) FROM "shoutout" WHERE giver = ? AND period = ?', [giver_id, period]
     )[0][0]
@@ -96,7 +97,7 @@ def give_shoutout(
 ) -> ShoutoutView:
     """Check everything, then store the shoutout and its recipients' events in one transaction."""
     spec = _spec(rules)
-    at = (at or datetime.now(UTC)).astimezone(UTC)
+    at = (at or clock.now()).astimezone(UTC)
     message = message.strip()
     if value not in {v.id for v in spec.values}:
         raise ShoutoutError(

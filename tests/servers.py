@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -46,6 +47,20 @@ def find_pg_binary(name: str) -> str | None:
     return None
 
 
+def _system_user(name: str = "postgres") -> str:
+    """The user PostgreSQL runs as when we are root (it refuses root): Debian's package makes ``postgres``;
+    where only the binaries were installed, a system user of that name is made for it."""
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+            check=True,
+            capture_output=True,
+        )
+    return name
+
+
 @contextlib.contextmanager
 def postgres_server(extra_options: str = "") -> Iterator[str]:
     """A PostgreSQL on a free port for the block; yields ``postgresql://postgres@127.0.0.1:PORT``.
@@ -55,7 +70,7 @@ def postgres_server(extra_options: str = "") -> Iterator[str]:
     initdb, pg_ctl = find_pg_binary("initdb"), find_pg_binary("pg_ctl")
     if not (initdb and pg_ctl):
         raise LookupError("PostgreSQL binaries (initdb, pg_ctl) not found")
-    run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    run_as = ["runuser", "-u", _system_user(), "--"] if os.geteuid() == 0 else []
     base = Path(tempfile.mkdtemp(prefix="plaudit-pg-"))
     data, sockets = base / "data", base / "sock"
     sockets.mkdir()

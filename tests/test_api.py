@@ -16,16 +16,17 @@ from standardwebhooks.webhooks import Webhook
 
 from api.app import create_app
 from api.config import ApiConfig
+from engine import clock
 from engine.database import DatabaseConfig, open_database
 from engine.leaderboard import period_key
 from engine.process import process_pending
 from engine.roster import import_roster
 from engine.rulebook import publish
 from rules import load_rules_text
+from tests.machine import shared_data
 from tests.test_pipeline import share
 
 ROOT = Path(__file__).resolve().parent.parent
-WEBHOOKS = ROOT.parent / "shared" / "data" / "webhooks"
 SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"  # test-only
 OLD_SECRET = (
     "whsec_" + "C2FVsBQIhrscChlQIMV+b5sSYspob7oD"
@@ -55,7 +56,7 @@ class Api:
         # pyjwt directly: Litestar's Token refuses to build an expired token, and tests need one.
         claims = {
             "sub": sub,
-            "exp": int((datetime.now(UTC) + timedelta(minutes=minutes)).timestamp()),
+            "exp": int((clock.now() + timedelta(minutes=minutes)).timestamp()),
             "roles": [role],
         }
         return {"Authorization": f"Bearer {jwt.encode(claims, secret, algorithm='HS256')}"}
@@ -144,10 +145,7 @@ def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.Fixture
 
 
 def sample(name: str) -> bytes:
-    path = WEBHOOKS / name
-    if not path.exists():
-        pytest.skip("shared/data not beside the repository")
-    return path.read_bytes()
+    return shared_data(f"webhooks/{name}").read_bytes()
 
 
 # -- webhooks ---------------------------------------------------------------------------------------------
@@ -312,7 +310,7 @@ def test_batch_errors(api: Api) -> None:
 
 
 def seed_scores(api: Api) -> None:
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = clock.now().replace(microsecond=0)
     at = lambda minutes: (now - timedelta(minutes=minutes)).isoformat()  # noqa: E731
     events = [
         share("1", "E1", at(50), "a"),
@@ -594,7 +592,7 @@ def test_signed_webhooks_through_the_worker_to_ranked_leaderboard(
     )
     with TestClient(create_app(config)) as client:
         api = Api(client, url)
-        now = datetime.now(UTC).replace(microsecond=0)
+        now = clock.now().replace(microsecond=0)
         shares = {"E1": 3, "E2": 1, "E3": 2}
         n = 0
         for employee, count in shares.items():
@@ -700,6 +698,15 @@ def test_no_secret_reaches_the_logs(api: Api, caplog: pytest.LogCaptureFixture) 
     )
     api.client.post("/v1/events", json=[share("log", "E1", "2026-11-03T09:00:00Z")], headers=key)
     api.client.get("/v1/leaderboards/points", headers={"Authorization": "Bearer not-a-token"})
+    api.client.get("/v1/leaderboards/points", headers={"Authorization": "Bearer pk_live_wrong"})
+    # The rejections are logged (so this test reads real log lines), saying what without the credentials.
+    logged = [r.getMessage() for r in caplog.records if r.name.startswith("plaudit.")]
+    assert any(
+        m.startswith("rejected a delivery to /webhooks/advocacy-tool (webhook-id 'log-1')")
+        for m in logged
+    ), logged
+    assert any(m.startswith("rejected a token:") for m in logged), logged
+    assert "rejected an unknown or revoked API key pk_live_wro…" in logged
     text = caplog.text
     for secret in (SECRET, OLD_SECRET, JWT_SECRET, key["Authorization"].split()[1]):
         assert secret not in text

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from badges.openbadges import missing_fields, unbake, verify_recipient
+from engine import clock
 from tests.test_api import Api, api
 from tests.test_pipeline import share
 
@@ -12,7 +13,7 @@ __all__ = ["api"]
 
 
 def shared_twice(api: Api) -> None:
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = clock.now().replace(microsecond=0)
     events = [
         share("b1", "E1", (now - timedelta(minutes=30)).isoformat(), "x"),
         share("b2", "E1", (now - timedelta(minutes=20)).isoformat(), "y"),

@@ -10,9 +10,9 @@ from click.testing import CliRunner, Result
 
 from admin.cli import main
 from engine.synthetic import generate_events
+from tests.machine import shared_data
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_ROSTER = ROOT.parent / "shared" / "data" / "roster-sample.csv"
 
 
 @pytest.fixture
@@ -84,9 +84,8 @@ def test_explain_names_a_bad_field(run, tmp_path: Path) -> None:
     assert "audience" in result.output
 
 
-@pytest.mark.skipif(not SAMPLE_ROSTER.exists(), reason="shared/data not beside the repository")
 def test_roster_events_process_leaderboard_replay_simulate(run, tmp_path: Path) -> None:
-    result = run("roster", "import", str(SAMPLE_ROSTER))
+    result = run("roster", "import", str(shared_data("roster-sample.csv")))
     assert result.exit_code == 0, result.output
     assert "40 employees created" in result.output
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from engine import clock
 from engine.connectors import Connector, OutboundMessage, Outcome
 from engine.connectors._http import MAX_RETRY_AFTER, Answer, outcome_of, parse_retry_after
 from engine.connectors.bonusly import BonuslyConnector
@@ -260,7 +261,7 @@ def test_429_with_retry_after_seconds(kit: Kit, connector: Connector) -> None:
 
 
 def test_429_with_retry_after_http_date(kit: Kit, connector: Connector) -> None:
-    when = datetime.now(UTC) + timedelta(minutes=10)
+    when = clock.now() + timedelta(minutes=10)
     kit.receiver.script((429, {"Retry-After": format_datetime(when, usegmt=True)}))
     outcome = connector.send(kit.message(1))
     assert (outcome.status, outcome.status_code) == ("retry", 429)

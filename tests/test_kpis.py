@@ -18,6 +18,7 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from api.config import ApiConfig
+from engine import clock
 from engine.adjustments import adjust
 from engine.awards import AWARD_VALUE
 from engine.database import Database, DatabaseConfig, open_database
@@ -90,14 +91,32 @@ EVENTS = [
 ]
 
 
-def build_program(db: Database) -> CompiledRules:
-    """The two months: roster changes, events from a tool, shoutouts, an award, points on the board."""
+def with_joined_on(roster: str, day: str) -> str:
+    """The roster file with a ``joined_on`` column: every row joined on ``day``."""
+    header, *rows = roster.strip().splitlines()
+    return "\n".join([f"{header},joined_on", *(f"{row},{day}" for row in rows)]) + "\n"
+
+
+#: After both months: a roster imported today says when people joined with ``joined_on``.
+IMPORTED_LATER = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+
+
+def build_program(db: Database, joined_on_file: bool = False) -> CompiledRules:
+    """The two months: roster changes, events from a tool, shoutouts, an award, points on the board.
+
+    ``joined_on_file``: the roster is imported after the months, its ``joined_on`` column saying when each
+    person joined (as a company starting Plaudit mid-program would); otherwise imported on the day."""
     publish(db, RULES_PATH)
     book = load_rulebook(db)
     rules = book.current
     assert rules is not None
-    import_roster(db, ROSTER, now=datetime(2026, 9, 1, tzinfo=UTC))
-    import_roster(db, NEVER_ACTIVE, now=datetime(2026, 9, 1, tzinfo=UTC))
+    zone = rules.timezone
+    if joined_on_file:
+        import_roster(db, with_joined_on(ROSTER, "2026-09-01"), now=IMPORTED_LATER, timezone=zone)
+        import_roster(db, NEVER_ACTIVE, now=IMPORTED_LATER, timezone=zone)
+    else:
+        import_roster(db, ROSTER, now=datetime(2026, 9, 1, tzinfo=UTC))
+        import_roster(db, NEVER_ACTIVE, now=datetime(2026, 9, 1, tzinfo=UTC))
     outcomes = accept_events(db, EVENTS, rules)
     assert [o.status for o in outcomes] == ["accepted"] * len(EVENTS), outcomes
     # Points: what the top contributors are ranked by (HR adjustments give exact figures).
@@ -114,7 +133,11 @@ def build_program(db: Database) -> CompiledRules:
     with db.transaction():
         eve = db.query('SELECT id FROM "employee" WHERE external_id = ?', ["E5"])[0][0]
         set_active(db, [eve], False, datetime(2026, 10, 10, tzinfo=UTC))
-    import_roster(db, LATE_JOINER, now=datetime(2026, 11, 5, tzinfo=UTC))
+    if joined_on_file:
+        late = with_joined_on(LATE_JOINER, "2026-11-05")
+        import_roster(db, late, now=IMPORTED_LATER, timezone=zone)
+    else:
+        import_roster(db, LATE_JOINER, now=datetime(2026, 11, 5, tzinfo=UTC))
     # Shoutouts: receiving one is neither an account nor activity, giving one is activity.
     give_shoutout(
         db, rules, "E2", ["E1", "E3"], "teamwork", "Great demo", AT.replace(month=10, day=15)
@@ -205,6 +228,17 @@ def test_two_months_exact_figures(db: Database) -> None:
     assert (september.invited, september.accounts, september.active) == (5, 1, 1)
     assert september.organic_reach == 1000
     assert rows[2:] == [OCTOBER, NOVEMBER]
+
+
+def test_join_dates_on_the_roster_file_decide_who_was_invited(db: Database) -> None:
+    """A roster imported after the months, with ``joined_on``: the same figures, month by month."""
+    rules = build_program(db, joined_on_file=True)
+    assert compute_kpis(db, rules, "month", 2, at=AT) == [OCTOBER, NOVEMBER]
+    september = compute_kpis(db, rules, "month", 3, at=AT)[0]
+    assert (september.invited, september.accounts, september.active) == (5, 1, 1)
+    # Without joined_on, an import today would have invited nobody in those months.
+    december = compute_kpis(db, rules, "month", 1, at=IMPORTED_LATER)[0]
+    assert december.invited == 5  # E1-E4, E6: E5 left in October
 
 
 def test_weeks_and_quarters(db: Database) -> None:
@@ -343,7 +377,7 @@ def kpi_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
     db = open_database(DatabaseConfig(url=url, migrate=False))
     rules = load_rulebook(db).current
     assert rules is not None
-    now = datetime.now(UTC)
+    now = clock.now()
     accepted = accept_events(
         db, [event("k1", "E1", "share", now.isoformat(), content_id="p1", audience=120)], rules
     )
@@ -387,7 +421,7 @@ def test_api_json(kpi_api: Api) -> None:
         "shoutout_receivers",
         "award_shoutouts",
     }
-    assert current["period"] == period_keys(datetime.now(UTC), ZoneInfo("Europe/Amsterdam")).month
+    assert current["period"] == period_keys(clock.now(), ZoneInfo("Europe/Amsterdam")).month
     # The five of the test roster were created now: invited in the current month only.
     assert (current["invited"], current["accounts"], current["active"]) == (5, 1, 2)
     assert (current["shares"], current["organic_reach"]) == (1, 120)

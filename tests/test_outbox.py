@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from engine import clock as engine_clock
 from engine.database import Database
 from engine.outbox import (
     RETRY_SCHEDULE,
@@ -321,7 +322,7 @@ def test_nothing_is_lost_when_the_delivery_worker_dies_mid_send(
     hook.on_request = None
     assert state(db)[:2] == ("sending", 1)  # claimed by the dead worker
     clock = Clock()
-    clock.now = datetime.now(UTC)
+    clock.now = engine_clock.now()
     assert deliver(db, rules, connectors, clock).claimed == 0  # its lease still runs
     clock.advance(DeliveryConfig().lease_seconds + 1)
     assert deliver(db, rules, connectors, clock).delivered == 1

@@ -6,7 +6,6 @@ colleague (E6, locale nl-NL) and the nine shares of ``seed_scores``, on a SQLite
 or, for tests that only look, one of the module's (``looker``). Employees sign in with a
 link signed as ``plaudit token --link`` signs it; forms send the ``plaudit_csrf`` cookie back as ``_csrf_token``.
 
-Known bugs of the pages are strict xfails, each naming the file and line at fault.
 """
 
 from __future__ import annotations
@@ -279,6 +278,17 @@ def test_board_marks_my_row_and_leaves_out_hidden_and_team_only_colleagues(looke
     assert r.text.count('class="me"') == 1
     assert 'Anna de Vries <span class="muted">(You)</span>' in r.text
     assert "Hanna Hidden" not in r.text and "Tom Teamonly" not in r.text
+
+
+def test_someone_with_no_points_yet_still_sees_their_own_row(looker: Site) -> None:
+    looker.sign_in("E6")  # the Dutch colleague: on the roster, nothing shared yet
+    looker.client.get("/lang/en?next=/board")
+    r = looker.client.get("/board")
+    assert is_html_page(r, 200)
+    assert "You: 0 points, not ranked yet — your first share counts." in r.text
+    mine = re.search(r'<tr class="me" aria-current="true">\s*<td class="num">([^<]*)</td>', r.text)
+    assert mine and mine[1] == "–"
+    assert "Nobody has points in this period yet." not in r.text
 
 
 @pytest.mark.parametrize("period", ["week", "month", "quarter", "all"])

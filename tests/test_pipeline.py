@@ -251,18 +251,24 @@ def test_timestamps_round_trip(db: Database) -> None:
     assert db.read_ts(db.ts(at)) == at
 
 
-def test_processes_starting_together_migrate_one_after_the_other(postgres_url: str) -> None:
-    """API replicas and workers all migrate at start; on PostgreSQL they must not race each other."""
+def test_threads_opening_one_database_together_migrate_one_after_the_other(
+    postgres_server: str,
+) -> None:
+    """Threads of one process share Piccolo's engine; they must not race each other either (processes:
+    tests/test_migration_lock.py)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from engine.database import DatabaseConfig, open_database
+    from tests.servers import create_database
 
-    def start(_: int) -> int:
-        db = open_database(DatabaseConfig(url=postgres_url))
+    def start(url: str) -> int:
+        db = open_database(DatabaseConfig(url=url))
         try:
             return db.query('SELECT COUNT(*) FROM "employee"')[0][0]
         finally:
             db.close()
 
-    with ThreadPoolExecutor(4) as pool:
-        assert list(pool.map(start, range(4))) == [0, 0, 0, 0]
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(5):
+            url = create_database(postgres_server, "threads")
+            assert list(pool.map(start, [url] * 8)) == [0] * 8

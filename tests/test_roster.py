@@ -4,12 +4,15 @@ moment they leave, keeps their history, and a replay agrees."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
 
 from engine.database import Database
 from engine.intake import accept_events
 from engine.process import process_pending
 from engine.replay import replay
-from engine.roster import import_roster, plan_roster, read_roster
+from engine.roster import RosterError, import_roster, plan_roster, read_roster
 from tests.test_pipeline import ROSTER, book, share, standing
 
 __all__ = ["book"]  # the fixture, imported
@@ -87,3 +90,46 @@ def test_new_employee_created_inactive_never_earns(db: Database, book) -> None:
     accept_events(db, [share("x", "E7", "2026-11-03T09:00:00Z")], book.current)
     assert process_pending(db, book).skipped == 1
     assert standing(db, "E7", "2026-11") is None
+
+
+def joined(db: Database) -> dict[str, datetime]:
+    return {
+        ext: db.read_ts(at)
+        for ext, at in db.query(
+            'SELECT external_id, joined_at FROM "employee" ORDER BY external_id'
+        )
+    }
+
+
+def test_joined_on_is_a_day_of_the_programs_calendar_and_the_import_time_without_it(
+    db: Database,
+) -> None:
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    text = ROSTER.replace("department\n", "department,joined_on\n", 1)
+    text = text.replace("Sales,Commercial\n", "Sales,Commercial,2026-10-01\n", 1)
+    imported = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    import_roster(db, text, now=imported, timezone=amsterdam)
+    when = joined(db)
+    assert when["E1"] == datetime(2026, 9, 30, 22, 0, tzinfo=UTC)  # midnight in Amsterdam (CEST)
+    assert when["E2"] == when["E3"] == imported  # no joined_on: the import
+    # A later import without the column keeps the dates; one with a date moves it (and the plan says so).
+    import_roster(db, ROSTER, now=datetime(2026, 11, 25, tzinfo=UTC))
+    assert joined(db) == when
+    moved = ROSTER.replace("department\n", "department,joined_on\n", 1).replace(
+        "Pedersen,Sales,Commercial\n", "Pedersen,Sales,Commercial,2026-11-02T08:00:00Z\n"
+    )
+    assert plan_roster(db, read_roster(moved)).changed == {"E2": ["joined_on"]}
+    import_roster(db, moved)
+    assert joined(db)["E2"] == datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+
+
+def test_a_bad_joined_on_names_its_line(db: Database) -> None:
+    text = ROSTER.replace("department\n", "department,joined_on\n", 1).replace(
+        "Sales,Commercial\n", "Sales,Commercial,1 Oct 2026\n", 1
+    )
+    with pytest.raises(RosterError) as raised:
+        import_roster(db, text, filename="people.csv")
+    assert raised.value.problems == [
+        "people.csv:2: joined_on: expected a date like 2026-11-01, got '1 Oct 2026'"
+    ]
+    assert db.query('SELECT COUNT(*) FROM "employee"')[0][0] == 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from api.config import ApiConfig
+from engine import clock
 from engine.database import Database, DatabaseConfig, open_database
 from engine.provisioning import (
     EmailAddress,
@@ -446,7 +447,7 @@ def test_filters(scim: Scim) -> None:
 
 
 def test_deactivated_user_stops_earning_and_leaves_the_board(scim: Scim) -> None:
-    earlier = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0).isoformat()
+    earlier = (clock.now() - timedelta(hours=1)).replace(microsecond=0).isoformat()
     scim.events(share("s1", "E1", earlier, "a"), share("s2", "E2", earlier, "b"))
     scim.api.score()
     assert scim.board() == {"E1": 10, "E2": 10}
@@ -456,7 +457,7 @@ def test_deactivated_user_stops_earning_and_leaves_the_board(scim: Scim) -> None
     assert r.status_code == 200, r.text
     assert scim.board() == {"E2": 10}  # at once, not at the next scoring
 
-    after = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
+    after = (clock.now() + timedelta(seconds=1)).isoformat()
     scim.events(share("s3", "E1", after, "c"))
     scim.api.score()
     status, reason = scim.db.query(
@@ -474,7 +475,7 @@ def test_deactivated_user_stops_earning_and_leaves_the_board(scim: Scim) -> None
 
 
 def test_created_users_parked_events_are_scored(scim: Scim) -> None:
-    at = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0).isoformat()
+    at = (clock.now() - timedelta(hours=1)).replace(microsecond=0).isoformat()
     scim.events(
         share("p1", "jane.doe@acme.example", at, "a"),  # by email
         share("p2", "E77", at, "b"),  # by employee number
@@ -502,7 +503,7 @@ def test_created_users_parked_events_are_scored(scim: Scim) -> None:
 
 def test_deleted_user_is_gone_and_the_same_user_name_revives_their_history(scim: Scim) -> None:
     uid = scim.post("/Users", okta_user()).json()["id"]
-    at = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0).isoformat()
+    at = (clock.now() - timedelta(hours=1)).replace(microsecond=0).isoformat()
     scim.events(share("d1", "jane.doe@acme.example", at, "a"), share("d2", "E2", at, "b"))
     scim.api.score()
     assert scim.board() == {"00ujl29u0le5T6Aj10h7": 10, "E2": 10}
@@ -530,7 +531,7 @@ def test_deactivated_user_leaves_the_redis_boards_too(
     monkeypatch.chdir(ROOT)
     _prepare(sqlite_url)
     with _serving(sqlite_url, redis_url=redis_url) as s:
-        at = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0).isoformat()
+        at = (clock.now() - timedelta(hours=1)).replace(microsecond=0).isoformat()
         s.events(share("r1", "E1", at, "a"), share("r2", "E2", at, "b"))
         s.api.score()
         assert s.board() == {"E1": 10, "E2": 10}
@@ -543,7 +544,7 @@ def test_deactivated_user_leaves_the_redis_boards_too(
 
 
 def test_deactivated_user_alone_on_a_board_leaves_it(scim_sqlite: Scim) -> None:
-    at = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0).isoformat()
+    at = (clock.now() - timedelta(hours=1)).replace(microsecond=0).isoformat()
     scim_sqlite.events(share("a1", "E1", at, "a"))
     scim_sqlite.api.score()
     anna = scim_sqlite.find('userName eq "anna@example.com"')["Resources"][0]["id"]

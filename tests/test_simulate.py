@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from admin.cli import main
+from engine import clock
 from engine.database import Database, open_database
 from engine.intake import accept_events
 from engine.process import process_pending
@@ -307,7 +308,7 @@ def test_cli_simulate_last_days_prints_the_new_sections(tmp_path: Path) -> None:
     db = open_database(url)
     publish(db, load_rules_text(PROGRAM, run_tests=False), actor="test")
     import_roster(db, ROSTER)
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = clock.now().replace(microsecond=0)
 
     def ago(days: int) -> str:
         return (now - timedelta(days=days)).isoformat()

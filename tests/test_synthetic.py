@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from engine.synthetic import ROSTER_COLUMNS, generate_events, generate_roster
+from tests.machine import shared_data
 
 RULES = Path(__file__).resolve().parent.parent / "rules.yaml"
 START = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
@@ -95,9 +96,8 @@ def _check_value(etype: str, field: str, spec: object, value: object) -> None:
 
 def test_roster_columns_match_the_sample() -> None:
     assert list(ROSTER_COLUMNS) == SAMPLE_COLUMNS
-    sample = Path("/work/shared/data/roster-sample.csv")
-    if sample.exists():
-        assert sample.read_text(encoding="utf-8").splitlines()[0].split(",") == SAMPLE_COLUMNS
+    sample = shared_data("roster-sample.csv")
+    assert sample.read_text(encoding="utf-8").splitlines()[0].split(",") == SAMPLE_COLUMNS
     for row in generate_roster(57, seed=3):
         assert list(row) == SAMPLE_COLUMNS
         assert all(isinstance(v, str) for v in row.values())

@@ -5,22 +5,55 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from engine.clock import parse_instant
 from engine.database import Database, DatabaseConfig, open_database
 from engine.rulebook import RuleBook, default_rules_path, load_rulebook, publish
 from rules import CompiledRules, RulesError, load_rules
 
-__all__ = ["console", "ensure_rulebook", "err", "fail", "open_db", "progress", "rules_or_exit"]
+__all__ = [
+    "INSTANT",
+    "console",
+    "ensure_rulebook",
+    "err",
+    "fail",
+    "open_db",
+    "progress",
+    "rules_or_exit",
+]
 
 # soft_wrap: a FILE:LINE:COL message stays on one line when piped or read by tools.
 console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class _Instant(click.ParamType):
+    """A date (to the end of that day, UTC) or an ISO instant, as an aware UTC datetime."""
+
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, datetime):
+            return value
+        text = str(value).strip()
+        try:
+            if len(text) == 10:  # a bare date: the whole day
+                return datetime.combine(date.fromisoformat(text), time(23, 59, 59), UTC)
+            return parse_instant(text, "DATE")
+        except ValueError:
+            self.fail(
+                f"expected a date like 2026-11-20 or an instant like 2026-11-20T18:00Z, got {text!r}"
+            )
+
+
+INSTANT = _Instant()
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import click
 
 from admin.cli._common import console, ensure_rulebook, fail, open_db
+from engine import clock
 from engine.awards import AwardError, AwardOutcome, approve_award, close_award, find_award_spec
 from rules.periods import period_kind
 
@@ -58,7 +59,7 @@ def close(
     db = open_db(ctx)
     rules = ensure_rulebook(db).current
     assert rules is not None
-    now = datetime.now(UTC)
+    now = clock.now()
     if now_text:
         try:
             now = datetime.fromisoformat(now_text)

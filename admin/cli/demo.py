@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime
 
 import click
 
-from admin.cli._common import console, ensure_rulebook, err, open_db
+from admin.cli._common import INSTANT, console, ensure_rulebook, err, open_db
 from admin.cli.leaderboard import print_board
 from engine.demo import seed_demo
 from engine.leaderboard import period_key, top
@@ -19,8 +20,11 @@ __all__ = ["demo"]
 @click.option("--employees", default=300, show_default=True, type=click.IntRange(1, 1_000_000))
 @click.option("--days", default=30, show_default=True, type=click.IntRange(1, 366))
 @click.option("--seed", default=7, show_default=True)
+@click.option(
+    "--until", type=INSTANT, default=None, help="The last day of the demo's events (default: now)."
+)
 @click.pass_context
-def demo(ctx: click.Context, employees: int, days: int, seed: int) -> None:
+def demo(ctx: click.Context, employees: int, days: int, seed: int, until: datetime | None) -> None:
     """Generate a demo roster and a realistic month of events, score them, show the leaderboard."""
     db = open_db(ctx)
     book = ensure_rulebook(db)
@@ -32,7 +36,9 @@ def demo(ctx: click.Context, employees: int, days: int, seed: int) -> None:
         if err.is_terminal:
             err.print(f"\r{stage}: {seen[stage]} events", end="")
 
-    result = seed_demo(db, book, employees=employees, days=days, seed=seed, on_progress=report)
+    result = seed_demo(
+        db, book, employees=employees, days=days, seed=seed, end=until, on_progress=report
+    )
     if err.is_terminal:
         err.print()
     rules = book.current

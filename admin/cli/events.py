@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
 from rich.table import Table
 
 from admin.cli._common import console, ensure_rulebook, err, fail, open_db, progress, rules_or_exit
+from engine import clock
 from engine.database import Database
 from engine.intake import import_events, read_jsonl
 from engine.process import ProcessResult, process_pending
@@ -281,7 +282,7 @@ def simulate(
                 markup=False,
             )
     db = open_db(ctx)
-    now = datetime.now(UTC)
+    now = clock.now()
     since = now - timedelta(days=days) if days else None
     if events_path is None and days:
         sim = simulate_recent(db, draft, days, now, top_n=top_n)

@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import click
 
 from admin.cli._common import console, ensure_rulebook, fail, open_db
+from engine import clock
 from engine.outbox import Connectors, deliver_due, list_messages, retry_messages
 from engine.rewards import PayoutError, close_payout
 
@@ -119,7 +118,7 @@ def close_command(
         fail("reward: this program has no monthly_payout reward (rewards: in rules.yaml)")
     for reward in chosen:
         try:
-            result = close_payout(db, rules, reward, period, datetime.now(UTC), actor, force=force)
+            result = close_payout(db, rules, reward, period, clock.now(), actor, force=force)
         except PayoutError as exc:
             fail(str(exc))
         if not result.created:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
 
 import click
 
-from admin.cli._common import console, err, open_db
+from admin.cli._common import console, ensure_rulebook, err, open_db
 from engine.roster import RosterError, RosterPlan, import_roster, plan_roster, read_roster
 
 __all__ = ["roster"]
@@ -34,8 +35,11 @@ def import_command(ctx: click.Context, path: Path, dry_run: bool, deactivate_mis
     An ``active`` column of no deactivates: they stop earning and leave the boards; their history stays.
     """
     db = open_db(ctx)
+    rules = ensure_rulebook(db).current
+    # joined_on dates are days of the program's calendar.
+    zone = rules.timezone if rules is not None else UTC
     try:
-        rows = read_roster(path)
+        rows = read_roster(path, timezone=zone)
         if dry_run:
             _show_plan(plan_roster(db, rows, deactivate_missing=deactivate_missing))
             return

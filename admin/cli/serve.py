@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import click
 
-from admin.cli._common import console, ensure_rulebook, err, fail, open_db
+from admin.cli._common import INSTANT, console, ensure_rulebook, err, fail, open_db
 from api.config import ApiConfig
+from engine import clock
 from engine.apikeys import SCOPES, create_key, list_keys, revoke_key
 from engine.demo import seed_demo
 
@@ -19,8 +20,14 @@ __all__ = ["api_keys", "serve", "token"]
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--demo", is_flag=True, help="Seed a demo roster and a month of events first (once).")
+@click.option(
+    "--until",
+    type=INSTANT,
+    default=None,
+    help="With --demo: the last day of its events (default: now).",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, demo: bool) -> None:
+def serve(ctx: click.Context, host: str, port: int, demo: bool, until: datetime | None) -> None:
     """Run the API with an in-process worker (the embedded default: SQLite, no other servers)."""
     import uvicorn
 
@@ -34,7 +41,7 @@ def serve(ctx: click.Context, host: str, port: int, demo: bool) -> None:
     db = open_db(ctx)
     book = ensure_rulebook(db)
     if demo and not db.query('SELECT COUNT(*) FROM "employee"')[0][0]:
-        result = seed_demo(db, book)
+        result = seed_demo(db, book, end=until)
         console.print(f"demo: {result.employees} employees, {result.scoring.scored} events scored")
     db.close()
     app = create_app(config, on_app_init=[install_pages])
@@ -79,7 +86,7 @@ def _sign(config: ApiConfig, subject: str, role: str, valid: timedelta) -> str:
     """A token as an identity provider would make it: ``roles`` a top-level claim."""
     import jwt
 
-    now = datetime.now(UTC)
+    now = clock.now()
     claims: dict[str, object] = {"sub": subject, "iat": now, "exp": now + valid, "roles": [role]}
     if config.jwt_issuer:
         claims["iss"] = config.jwt_issuer

@@ -68,6 +68,9 @@ NL: dict[str, str] = {
     "You": "Jij",
     "Around you": "Rondom jou",
     "Your rank": "Jouw positie",
+    "You: 0 points, not ranked yet — your first share counts.": (
+        "Jij: 0 punten, nog niet gerangschikt — je eerste gedeelde bericht telt."
+    ),
     "Nobody has points in this period yet.": "Nog niemand heeft punten in deze periode.",
     "You are hidden from public boards; only you see your rank.": (
         "Je bent verborgen op openbare ranglijsten; alleen jij ziet je positie."

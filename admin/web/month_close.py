@@ -6,8 +6,6 @@ shareable card, exactly as ``engine.awards`` does for the CLI and the scheduler.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from litestar import Request, Response, get, post
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
@@ -17,6 +15,7 @@ from msgspec import Struct
 from admin.web._page import PageController, actor_of, page_language, render, runtime_of
 from admin.web.i18n import translator
 from api.auth import requires_admin
+from engine import clock
 from engine.awards import (
     AwardError,
     approve_award,
@@ -51,7 +50,7 @@ class MonthClosePage(PageController):
     def overview(self, request: Request, period: FromQuery[str | None] = None) -> Template:
         runtime = runtime_of(request)
         db, rules = runtime.db(), runtime.rules
-        now = datetime.now(UTC)
+        now = clock.now()
         awards = []
         for award in rules.awards:
             current = rules.periods(now).of(award.period)

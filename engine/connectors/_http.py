@@ -24,6 +24,7 @@ from typing import Any
 
 import urllib3
 
+from engine import clock
 from engine.connectors import Outcome
 
 __all__ = [
@@ -179,7 +180,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
             return None
         if when.tzinfo is None:  # RFC 9110 dates are GMT
             when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+        seconds = (when - (now or clock.now())).total_seconds()
     if not math.isfinite(seconds):
         return None
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)

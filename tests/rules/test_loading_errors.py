@@ -92,9 +92,12 @@ def test_yaml_boolean_trap_in_a_key():
     )
 
 
-def test_true_and_false_in_any_case_are_booleans():
-    text = BASE.replace("default: false}\n      audience", "default: FALSE}\n      audience")
-    load_rules_text(text + RULE)
+@pytest.mark.parametrize("spelled", ["FALSE", "False", "TRUE", "True"])
+def test_true_and_false_in_any_case_are_booleans(spelled: str):
+    text = BASE.replace("default: false}\n      audience", f"default: {spelled}}}\n      audience")
+    assert text != BASE
+    default = load_rules_text(text + RULE).normalize("share", {})["personalized"]
+    assert default is (spelled.lower() == "true")
 
 
 def test_unquoted_date():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import textwrap
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from rules_support import BASE, ROOT, issues_of
@@ -19,8 +18,8 @@ from rules import (
     load_rules,
     load_rules_text,
 )
+from tests.machine import shared_data
 
-WEBHOOKS = Path("/work/shared/data/webhooks")
 RULE = "rules:\n  - {id: share, event: share, points: 10}\n"
 
 # A tool that exercises every attribute form; BASE's share/click/reaction/referral event types.
@@ -94,7 +93,7 @@ def share_payload(**data: object) -> dict:
 
 
 def webhook(name: str) -> dict:
-    return json.loads((WEBHOOKS / name).read_text())
+    return json.loads(shared_data(f"webhooks/{name}").read_text())
 
 
 # -- the default rules.yaml on the sample webhooks --------------------------------------------
@@ -174,7 +173,9 @@ def test_mapped_share_scores_like_the_canonical_one(default):
 
 
 def test_every_sample_maps_through_some_source(default):
-    for path in sorted(WEBHOOKS.glob("*.json")):
+    samples = sorted(shared_data("webhooks").glob("*.json"))
+    assert len(samples) >= 4, samples  # share, reaction, click, referral at least
+    for path in samples:
         source = "ats" if path.name.startswith("ats") else "advocacy-tool"
         assert isinstance(default.map_payload(source, json.loads(path.read_text())), MappedEvent)
 

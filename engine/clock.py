@@ -6,10 +6,11 @@ and demos must be able to say what day it is, and a test that runs on the 3rd of
 sees on the 15th. Durations (timeouts, throttles) keep ``time.monotonic``: they are not "now".
 
 ``PLAUDIT_NOW`` (an ISO instant, e.g. ``2026-11-20T12:00:00Z``) starts the clock of a process at that instant;
-it then runs at the wall clock's pace, so a server started under it still sees time pass. With a wall-clock
-epoch after an ``@`` (``2026-11-20T12:00:00Z@1795000000.0``) the clock read that instant at that epoch, so
-processes started at different times agree on the time (a test suite's workers and servers). Tests pin it
-with :func:`pinned` (in process) or the environment variable (for the processes they start).
+it then runs on at the pace of the machine's monotonic clock, so a server started under it still sees time
+pass, and a jump of the wall clock does not move it. With a reading of the monotonic clock after an ``@``
+(``2026-11-20T12:00:00+00:00@81234.5``) the clock read that instant at that reading: processes of one machine
+started at different times agree on the time (a test suite and the servers it starts). Tests pin it with
+:func:`pinned` (in process) or the environment variable (for the processes they start).
 """
 
 from __future__ import annotations
@@ -55,28 +56,29 @@ def _wall() -> datetime:
     return datetime.now(UTC)
 
 
-def starting_at(at: datetime, wall: float | None = None) -> Clock:
-    """A clock that reads ``at`` at the wall clock's ``wall`` (epoch seconds; default: now) and moves on at the
-    wall clock's pace."""
-    offset = at.astimezone(UTC) - (_wall() if wall is None else datetime.fromtimestamp(wall, UTC))
-    return lambda: _wall() + offset
+def starting_at(at: datetime, monotonic: float | None = None) -> Clock:
+    """A clock that reads ``at`` when ``time.monotonic()`` reads ``monotonic`` (default: now), and moves on
+    with it."""
+    start = at.astimezone(UTC)
+    anchor = time.monotonic() if monotonic is None else monotonic
+    return lambda: start + timedelta(seconds=time.monotonic() - anchor)
 
 
 def env_value(clock: Clock) -> str:
-    """``PLAUDIT_NOW`` for processes that must share ``clock`` (with the wall-clock epoch it is anchored at)."""
-    wall = time.time()
-    return f"{clock().isoformat()}@{wall:.6f}"
+    """``PLAUDIT_NOW`` for processes of this machine that must share ``clock`` (anchored to the monotonic clock,
+    which all processes of a machine share)."""
+    return f"{clock().isoformat()}@{time.monotonic():.6f}"
 
 
 def _from_env() -> Clock:
     raw = os.environ.get(ENV_NOW, "").strip()
     if not raw:
         return _wall
-    instant, _, wall = raw.partition("@")
+    instant, _, reading = raw.partition("@")
     try:
-        anchor = float(wall) if wall else None
+        anchor = float(reading) if reading else None
     except ValueError:
-        raise ValueError(f"{ENV_NOW}: expected INSTANT or INSTANT@EPOCH, got {raw!r}") from None
+        raise ValueError(f"{ENV_NOW}: expected INSTANT or INSTANT@MONOTONIC, got {raw!r}") from None
     return starting_at(parse_instant(instant), anchor)
 
 

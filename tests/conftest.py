@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,6 +26,34 @@ pytest_plugins = ["tests.redis_server"]
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_PATH = ROOT / "rules.yaml"
+
+
+#: ``PLAUDIT_TEST_WALL_CLOCK=2028-02-29T11:00:00Z pytest``: the whole test process's wall clock (``time.time``,
+#: ``datetime.now``, …, not the monotonic clock) starts at that instant and runs on (time-machine), to prove
+#: that nothing depends on the day the suite runs (``.ci/calendar``). libfaketime can't do this for Python:
+#: with the monotonic clock moved, timed waits hang; without, ``time.sleep`` fails (0.9.10, Debian 12).
+WALL_CLOCK_ENV = "PLAUDIT_TEST_WALL_CLOCK"
+_travel: Any = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _travel
+    moment = os.environ.get(WALL_CLOCK_ENV, "").strip()
+    if moment:
+        import time_machine
+
+        _travel = time_machine.travel(clock.parse_instant(moment, WALL_CLOCK_ENV), tick=True)
+        _travel.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _travel is not None:
+        _travel.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    moment = os.environ.get(WALL_CLOCK_ENV, "").strip()
+    return f"wall clock moved to {moment} ({WALL_CLOCK_ENV})" if moment else None
 
 
 #: The instant the suite runs at, whatever the day it really runs: mid-month, mid-quarter, a Friday morning in

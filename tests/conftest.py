@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,11 +40,17 @@ _travel: Any = None
 def pytest_configure(config: pytest.Config) -> None:
     global _travel
     moment = os.environ.get(WALL_CLOCK_ENV, "").strip()
-    if moment:
+    if moment and "@" not in moment:  # with "@": a process a test started (tests/wall_clock/)
         import time_machine
 
         _travel = time_machine.travel(clock.parse_instant(moment, WALL_CLOCK_ENV), tick=True)
         _travel.start()
+        # The Python processes tests start move their wall clocks the same way (tests/wall_clock/).
+        os.environ[WALL_CLOCK_ENV] = f"{datetime.now(UTC).isoformat()}@{time.monotonic():.6f}"
+        folder = str(Path(__file__).parent / "wall_clock")
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            p for p in (folder, os.environ.get("PYTHONPATH", "")) if p
+        )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -52,8 +59,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
-    moment = os.environ.get(WALL_CLOCK_ENV, "").strip()
-    return f"wall clock moved to {moment} ({WALL_CLOCK_ENV})" if moment else None
+    return f"wall clock moved: {datetime.now(UTC).isoformat()}" if _travel is not None else None
 
 
 #: The instant the suite runs at, whatever the day it really runs: mid-month, mid-quarter, a Friday morning in

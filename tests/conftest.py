@@ -74,9 +74,8 @@ def suite_clock() -> Iterator[datetime]:
     previous_env = os.environ.get(clock.ENV_NOW)
     suite = clock.starting_at(SUITE_NOW)
     previous = clock.set_clock(suite)
-    os.environ[clock.ENV_NOW] = clock.env_value(
-        suite
-    )  # anchored: later processes agree on the time
+    # Anchored to the monotonic clock: processes started later agree on the time.
+    os.environ[clock.ENV_NOW] = clock.env_value(suite)
     try:
         yield SUITE_NOW
     finally:

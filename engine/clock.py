@@ -19,7 +19,7 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 __all__ = [
     "ENV_NOW",
@@ -38,8 +38,9 @@ ENV_NOW = "PLAUDIT_NOW"
 Clock = Callable[[], datetime]
 
 
-def parse_instant(text: str, name: str = ENV_NOW) -> datetime:
-    """An ISO date or instant as an aware UTC datetime (a bare date is its midnight in UTC; no zone: UTC).
+def parse_instant(text: str, name: str = ENV_NOW, zone: tzinfo = UTC) -> datetime:
+    """An ISO date or instant as an aware UTC datetime; one without a zone (a bare date: its midnight) is read
+    in ``zone``.
 
     ValueError names ``name`` and what was expected.
     """
@@ -49,7 +50,7 @@ def parse_instant(text: str, name: str = ENV_NOW) -> datetime:
         raise ValueError(
             f"{name}: expected an ISO date or instant like 2026-11-20T12:00:00Z, got {text!r}"
         ) from None
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
+    return (at if at.tzinfo else at.replace(tzinfo=zone)).astimezone(UTC)
 
 
 def _wall() -> datetime:

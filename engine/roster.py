@@ -89,7 +89,6 @@ class RosterRow:
             pilot_group=r.get("pilot_group") == "yes",
             visibility=r.get("visibility") or "public",
             active=True,
-            joined_at=_joined(r.get("joined_on", ""), UTC, [], ""),
         )
 
 
@@ -117,15 +116,15 @@ def _flag(value: str, column: str, problems: list[str], where: str) -> bool:
 
 def _joined(value: str, zone: tzinfo, problems: list[str], where: str) -> datetime | None:
     """``joined_on``: a date (its midnight in ``zone``, the program's time zone) or an ISO instant."""
-    value = value.strip()
-    if not value:
+    if not value.strip():
         return None
     try:
-        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return clock.parse_instant(value, "joined_on", zone)
     except ValueError:
-        problems.append(f"{where}: joined_on: expected a date like 2026-11-01, got {value!r}")
+        problems.append(
+            f"{where}: joined_on: expected a date like 2026-11-01, got {value.strip()!r}"
+        )
         return None
-    return (at if at.tzinfo else at.replace(tzinfo=zone)).astimezone(UTC)
 
 
 def parse_roster(

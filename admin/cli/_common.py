@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -44,13 +44,13 @@ class _Instant(click.ParamType):
             return value
         text = str(value).strip()
         try:
-            if len(text) == 10:  # a bare date: the whole day
-                return datetime.combine(date.fromisoformat(text), time(23, 59, 59), UTC)
-            return parse_instant(text, "DATE")
+            at = parse_instant(text, "DATE")
         except ValueError:
             self.fail(
                 f"expected a date like 2026-11-20 or an instant like 2026-11-20T18:00Z, got {text!r}"
             )
+        # A bare date: the whole day.
+        return at + timedelta(days=1, seconds=-1) if len(text) == 10 else at
 
 
 INSTANT = _Instant()

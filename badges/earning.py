@@ -21,9 +21,8 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from rules import CompiledRules
+from rules import BadgeSpec, BadgeTier, CompiledRules
 from rules.conditions import evaluate
-from rules.spec import BadgeSpec, BadgeTier
 
 __all__ = ["BadgeRules", "Earned", "Progress", "badge_rules", "tier_label"]
 

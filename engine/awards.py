@@ -30,9 +30,8 @@ from engine.database import Database
 from engine.defaults import BOARD_POINTS
 from engine.outbox import RewardCause, queue_rewards
 from engine.standings import StandingDeltas
-from rules import CompiledRules
+from rules import AwardSpec, CompiledRules
 from rules.periods import period_end, period_kind, period_start, previous_period
-from rules.spec import AwardSpec
 
 __all__ = [
     "SHORTLIST_PER_WINNER",

@@ -36,9 +36,8 @@ from engine import clock
 from engine.awards import Candidate, place_candidates
 from engine.database import Database
 from engine.rulebook import RuleBook, load_rulebook
-from rules import CompiledRules
+from rules import AwardSpec, CompiledRules
 from rules.periods import period_end, period_kind, period_start, previous_period
-from rules.spec import AwardSpec
 
 __all__ = [
     "AwardChange",

@@ -4,7 +4,7 @@ them, filters turned into the store's equality look-ups, PATCH operations turned
 scim2-models does the protocol: validation per request context (read-only attributes ignored, ``userName``
 required), filter and path grammar with case-insensitive attribute names, PATCH application (case-insensitive
 ops, path and no-path forms, ``emails[type eq "work"].value``). What is left here is the mapping to and from
-``engine.provisioning`` and a few providers' habits the RFC does not cover.
+``engine.people.provisioning`` and a few providers' habits the RFC does not cover.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from scim2_models.path import (
     ValuePath,
 )
 
-from engine.provisioning import EmailAddress, ProvisionedUser, UserFields
+from engine.people.provisioning import EmailAddress, ProvisionedUser, UserFields
 
 __all__ = [
     "ENTERPRISE_URN",
@@ -90,7 +90,7 @@ class EnterpriseUser(scim.EnterpriseUser):
 
 ScimUser = User[EnterpriseUser]
 
-#: Filterable attributes (binding URNs, casefolded) -> ``engine.provisioning.find_users`` keyword.
+#: Filterable attributes (binding URNs, casefolded) -> ``engine.people.provisioning.find_users`` keyword.
 _FILTERABLE = {
     "urn:ietf:params:scim:schemas:core:2.0:user:id": "employee_id",
     "urn:ietf:params:scim:schemas:core:2.0:user:username": "user_name",

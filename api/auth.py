@@ -21,7 +21,7 @@ from litestar.security.jwt import Token
 from api.problems import problem
 from api.runtime import Runtime
 from engine import clock
-from engine.apikeys import KEY_PREFIX, verify_key
+from engine.people.api_keys import KEY_PREFIX, verify_key
 
 __all__ = [
     "ROLE_SCOPES",

@@ -14,7 +14,7 @@ from litestar.params import FromPath, Parameter
 from api.auth import Principal, requires_admin, requires_read
 from api.problems import problem
 from api.runtime import Runtime
-from engine.awards import (
+from engine.rewards.awards import (
     AwardError,
     AwardResultRow,
     BoardArchiveRow,

@@ -23,7 +23,7 @@ from api.problems import problem
 from api.runtime import Runtime
 from badges.images import TIERS, BadgeArt
 from badges.openbadges import assertion, badge_class, bake, dumps, issuer_profile
-from engine.badge_awards import badge_progress, earned_badges, find_award, revoke_award
+from engine.rewards.badges import badge_progress, earned_badges, find_award, revoke_award
 from rules import BadgeSpec
 
 __all__ = ["BadgeController", "OpenBadgesController"]

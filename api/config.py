@@ -18,7 +18,7 @@ def embedded_jwt_secret(database_url: str | None) -> str:
 
     ``PLAUDIT_JWT_SECRET`` takes precedence; with an identity provider neither is used.
     """
-    from engine.database import resolve_url
+    from engine.storage.database import resolve_url
 
     url = resolve_url(database_url)
     folder = (

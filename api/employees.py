@@ -16,7 +16,7 @@ from api.auth import Principal, requires_read
 from api.problems import problem
 from api.runtime import Runtime
 from engine.defaults import BOARD_POINTS
-from engine.employees import (
+from engine.people.directory import (
     VISIBILITIES,
     Person,
     caps_reached,

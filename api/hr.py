@@ -12,8 +12,8 @@ from litestar.params import FromPath, JSONBody
 from api.auth import Principal, requires_admin
 from api.problems import problem
 from api.runtime import Runtime
-from engine.adjustments import AdjustmentError, adjust
-from engine.apikeys import SCOPES, ApiKeyInfo, create_key, list_keys, revoke_key
+from engine.people.api_keys import SCOPES, ApiKeyInfo, create_key, list_keys, revoke_key
+from engine.scoring.adjustments import AdjustmentError, adjust
 
 __all__ = ["AdjustmentController", "ApiKeyController"]
 

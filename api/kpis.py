@@ -15,7 +15,7 @@ from litestar.params import Parameter
 from api.auth import requires_admin
 from api.problems import problem
 from api.runtime import Runtime
-from engine.kpis import (
+from engine.insight.kpis import (
     KPI_PERIODS,
     MAX_PERIODS,
     KpiError,

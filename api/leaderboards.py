@@ -1,6 +1,6 @@
 """``GET /v1/leaderboards/{board}``: top N, the asker's own rank even outside the page, and team boards.
 
-Served by ``runtime.pages`` (engine.board_pages): the in-memory boards of the embedded default or the Redis
+Served by ``runtime.pages`` (engine.boards.pages): the in-memory boards of the embedded default or the Redis
 sorted sets of the scaled setup (SQL while Redis is down), so top 10 and around-me never cost a SQL COUNT per
 request while the boards are up. Visibility is the employee's choice:
 hidden people are left out of everyone else's view (and ranks are counted among the visible), team-only people
@@ -20,10 +20,10 @@ from litestar.params import FromPath, Parameter
 from api.auth import Principal, requires_read
 from api.problems import problem
 from api.runtime import Runtime
-from engine.board_pages import BoardPage, team_page
-from engine.employees import Directory, Person
-from engine.leaderboard import PERIOD_NAMES, period_key
-from engine.redis_boards import Row as PageRow
+from engine.boards.pages import BoardPage, team_page
+from engine.boards.redis import Row as PageRow
+from engine.boards.sql import PERIOD_NAMES, period_key
+from engine.people.directory import Directory, Person
 
 __all__ = ["BoardView", "LeaderboardController", "Row", "TeamRow", "board_view"]
 

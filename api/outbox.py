@@ -12,7 +12,7 @@ from litestar.params import JSONBody, Parameter
 from api.auth import requires_admin
 from api.problems import problem
 from api.runtime import Runtime
-from engine.outbox import OutboxLine, list_messages, retry_messages
+from engine.rewards.outbox import OutboxLine, list_messages, retry_messages
 
 __all__ = ["OutboxController"]
 

@@ -20,20 +20,26 @@ from api.config import ApiConfig
 from badges.card import AwardCards
 from badges.images import BadgeImages
 from engine import clock
-from engine.board_pages import BoardPages, MemoryPages, RedisPages
-from engine.boards import Boards
-from engine.database import Database, DatabaseConfig, open_database
+from engine.boards.memory import Boards
+from engine.boards.pages import BoardPages, MemoryPages, RedisPages
+from engine.boards.redis import RedisBoards
+from engine.boards.sql import PERIOD_NAMES, period_key
 from engine.defaults import BOARD_POINTS, BOARDS_CHECK_SECONDS
-from engine.dispatch import enqueue_shards
-from engine.employees import Directory
-from engine.intake import EventOutcome, IntakeWriter
-from engine.leaderboard import PERIOD_NAMES, period_key
-from engine.outbox import OutboxWorker
-from engine.process import ProcessResult
-from engine.redis_boards import RedisBoards
-from engine.redis_circuit import RedisCircuit
-from engine.rulebook import PublishedRules, RuleBook, default_rules_path, load_rulebook, publish
-from engine.worker import EmbeddedWorker, WorkerConfig
+from engine.jobs.embedded import EmbeddedWorker, WorkerConfig
+from engine.jobs.shards import enqueue_shards
+from engine.people.directory import Directory
+from engine.rewards.outbox import OutboxWorker
+from engine.scoring.intake import EventOutcome, IntakeWriter
+from engine.scoring.rulesets import (
+    PublishedRules,
+    RuleBook,
+    default_rules_path,
+    load_rulebook,
+    publish,
+)
+from engine.scoring.score import ProcessResult
+from engine.storage.database import Database, DatabaseConfig, open_database
+from engine.storage.redis_circuit import RedisCircuit
 from rules import CompiledRules, load_rules
 
 __all__ = ["IntakeCounters", "Runtime"]

@@ -66,7 +66,7 @@ from api._scim_protocol import (
 )
 from api.auth import Principal
 from api.runtime import Runtime
-from engine.provisioning import (
+from engine.people.provisioning import (
     ProvisionedUser,
     ProvisioningError,
     create_user,

@@ -16,7 +16,7 @@ from litestar.params import JSONBody, Parameter
 from api.auth import Principal, requires_read
 from api.problems import problem
 from api.runtime import Runtime
-from engine.shoutouts import ShoutoutError, ShoutoutView, allowance, feed, give_shoutout
+from engine.people.shoutouts import ShoutoutError, ShoutoutView, allowance, feed, give_shoutout
 
 __all__ = ["NewShoutout", "ShoutoutController", "ShoutoutItem"]
 

@@ -34,11 +34,11 @@ from standardwebhooks.webhooks import Webhook
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.apikeys import create_key  # noqa: E402
-from engine.database import DatabaseConfig, open_database  # noqa: E402
-from engine.roster import RosterRow, import_roster  # noqa: E402
-from engine.rulebook import publish  # noqa: E402
-from engine.synthetic import generate_events, generate_roster  # noqa: E402
+from engine.demo.generate import generate_events, generate_roster  # noqa: E402
+from engine.people.api_keys import create_key  # noqa: E402
+from engine.people.roster import RosterRow, import_roster  # noqa: E402
+from engine.scoring.rulesets import publish  # noqa: E402
+from engine.storage.database import DatabaseConfig, open_database  # noqa: E402
 from tests.servers import free_port  # noqa: E402
 
 SECRET = "whsec_" + "YmVuY2htYXJrLW9ubHktc2VjcmV0LTMyYnl0ZXMhIQ=="  # bench-only

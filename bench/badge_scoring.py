@@ -21,12 +21,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.database import DatabaseConfig, open_database  # noqa: E402
-from engine.intake import import_events  # noqa: E402
-from engine.process import process_pending  # noqa: E402
-from engine.roster import RosterRow, import_roster  # noqa: E402
-from engine.rulebook import load_rulebook, publish  # noqa: E402
-from engine.synthetic import generate_events, generate_roster  # noqa: E402
+from engine.demo.generate import generate_events, generate_roster  # noqa: E402
+from engine.people.roster import RosterRow, import_roster  # noqa: E402
+from engine.scoring.intake import import_events  # noqa: E402
+from engine.scoring.rulesets import load_rulebook, publish  # noqa: E402
+from engine.scoring.score import process_pending  # noqa: E402
+from engine.storage.database import DatabaseConfig, open_database  # noqa: E402
 from rules import load_rules_text  # noqa: E402
 
 

@@ -1,4 +1,4 @@
-"""Benchmark: in-memory leaderboards (engine.boards) against the SQL way, at 100,000 employees.
+"""Benchmark: in-memory leaderboards (engine.boards.memory) against the SQL way, at 100,000 employees.
 
 Prints figures, asserts nothing. Run it by hand, e.g.
 
@@ -26,8 +26,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.boards import Board, Boards  # noqa: E402
-from engine.database import Database, DatabaseConfig, open_database  # noqa: E402
+from engine.boards.memory import Board, Boards  # noqa: E402
+from engine.storage.database import Database, DatabaseConfig, open_database  # noqa: E402
 
 __all__ = ["main"]
 

@@ -28,13 +28,19 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.connectors import OutboundMessage  # noqa: E402
-from engine.connectors.webhook import WebhookConnector  # noqa: E402
-from engine.database import Database, DatabaseConfig, open_database  # noqa: E402
-from engine.outbox import Connectors, DeliveryConfig, RewardCause, deliver_due, queue_rewards  # noqa: E402
-from engine.roster import RosterRow, import_roster  # noqa: E402
-from engine.rulebook import publish  # noqa: E402
-from engine.synthetic import generate_roster  # noqa: E402
+from engine.demo.generate import generate_roster  # noqa: E402
+from engine.people.roster import RosterRow, import_roster  # noqa: E402
+from engine.rewards.connectors import OutboundMessage  # noqa: E402
+from engine.rewards.connectors.webhook import WebhookConnector  # noqa: E402
+from engine.rewards.outbox import (  # noqa: E402
+    Connectors,
+    DeliveryConfig,
+    RewardCause,
+    deliver_due,
+    queue_rewards,
+)
+from engine.scoring.rulesets import publish  # noqa: E402
+from engine.storage.database import Database, DatabaseConfig, open_database  # noqa: E402
 from rules import CompiledRules, load_rules_text  # noqa: E402
 from tests.receivers import WEBHOOK_SECRET, Request, WebhookReceiver  # noqa: E402
 from tests.servers import scratch_database  # noqa: E402

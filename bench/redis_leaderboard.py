@@ -1,4 +1,4 @@
-"""Benchmark: Redis sorted-set leaderboards (engine.redis_boards) at 100,000 employees in one period.
+"""Benchmark: Redis sorted-set leaderboards (engine.boards.redis) at 100,000 employees in one period.
 
 Prints figures, asserts nothing. Starts its own redis-server on a free port (tests/redis_server.py). Run:
 
@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT))
 
 from redis.utils import HIREDIS_AVAILABLE  # noqa: E402
 
-from engine.database import Database, DatabaseConfig, open_database  # noqa: E402
-from engine.redis_boards import PUBLIC, RedisBoards, team_view  # noqa: E402
-from engine.standings import StandingDeltas  # noqa: E402
+from engine.boards.redis import PUBLIC, RedisBoards, team_view  # noqa: E402
+from engine.boards.standings import StandingDeltas  # noqa: E402
+from engine.storage.database import Database, DatabaseConfig, open_database  # noqa: E402
 from tests.redis_server import RedisServer, find_redis_server  # noqa: E402
 
 __all__ = ["main"]

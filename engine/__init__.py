@@ -6,6 +6,6 @@ It knows nothing of HTTP: the API and the CLI are thin layers over it.
 import os
 
 # Piccolo finds its engine through this module; set before any table is defined.
-os.environ.setdefault("PICCOLO_CONF", "engine.piccolo_conf")
+os.environ.setdefault("PICCOLO_CONF", "engine.storage.piccolo_conf")
 
 __all__: list[str] = []

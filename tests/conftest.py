@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from engine import clock
-from engine.database import Database, DatabaseConfig, open_database
+from engine.storage.database import Database, DatabaseConfig, open_database
 from tests.machine import unavailable
 from tests.servers import create_database, find_pg_binary
 from tests.servers import postgres_server as started_postgres

@@ -17,11 +17,11 @@ from standardwebhooks.webhooks import Webhook
 from api.app import create_app
 from api.config import ApiConfig
 from engine import clock
-from engine.database import DatabaseConfig, open_database
-from engine.leaderboard import period_key
-from engine.process import process_pending
-from engine.roster import import_roster
-from engine.rulebook import publish
+from engine.boards.sql import period_key
+from engine.people.roster import import_roster
+from engine.scoring.rulesets import publish
+from engine.scoring.score import process_pending
+from engine.storage.database import DatabaseConfig, open_database
 from rules import load_rules_text
 from tests.machine import shared_data
 from tests.test_pipeline import share
@@ -713,9 +713,9 @@ def test_no_secret_reaches_the_logs(api: Api, caplog: pytest.LogCaptureFixture) 
 
 
 def test_hr_lists_the_outbox_and_resends(api: Api) -> None:
-    from engine.intake import accept_events
-    from engine.rewards import close_payout
-    from engine.rulebook import load_rulebook
+    from engine.rewards.payouts import close_payout
+    from engine.scoring.intake import accept_events
+    from engine.scoring.rulesets import load_rulebook
 
     rules = load_rulebook(api.db).current
     accept_events(api.db, [share("o1", "E1", "2026-10-05T09:00:00+01:00")], rules)

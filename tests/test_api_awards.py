@@ -13,8 +13,8 @@ from PIL import Image
 
 from api.app import create_app
 from api.config import ApiConfig
-from engine.awards import close_award, find_award_spec
-from engine.rulebook import load_rulebook
+from engine.rewards.awards import close_award, find_award_spec
+from engine.scoring.rulesets import load_rulebook
 from tests.test_api import JWT_SECRET, ROOT, Api, prepared_database
 from tests.test_awards import program, scored, share
 

@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from admin.cli import main
-from engine.audit import RULES_PUBLISHED, diff_counts, recent, record, rules_diff
-from engine.database import Database
-from engine.rulebook import PublishError, publish
+from engine.scoring.rulesets import PublishError, publish
+from engine.storage.audit import RULES_PUBLISHED, diff_counts, recent, record, rules_diff
+from engine.storage.database import Database
 from rules import load_rules_text
 
 V1 = """\

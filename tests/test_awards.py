@@ -14,8 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from admin.cli import main
-from engine.audit import AWARD_APPROVED, AWARD_CLOSED, recent
-from engine.awards import (
+from engine.people.roster import import_roster
+from engine.people.shoutouts import feed
+from engine.rewards.awards import (
     AwardError,
     approve_award,
     archived_board,
@@ -25,12 +26,11 @@ from engine.awards import (
     find_award_spec,
     period_label,
 )
-from engine.database import Database
-from engine.intake import accept_events
-from engine.process import process_pending
-from engine.roster import import_roster
-from engine.rulebook import load_rulebook, publish
-from engine.shoutouts import feed
+from engine.scoring.intake import accept_events
+from engine.scoring.rulesets import load_rulebook, publish
+from engine.scoring.score import process_pending
+from engine.storage.audit import AWARD_APPROVED, AWARD_CLOSED, recent
+from engine.storage.database import Database
 from rules import CompiledRules, load_rules_text
 from tests.rules.rules_support import BASE
 from tests.test_pipeline import share as pipeline_share
@@ -108,7 +108,7 @@ def scored(db: Database, events: list[dict]) -> None:
 
 
 def shoutout_to(db: Database, giver: str, recipient: str, at: str) -> None:
-    """A peer shoutout as engine.shoutouts stores it (the tie-breaker counts the recipient rows)."""
+    """A peer shoutout as engine.people.shoutouts stores it (the tie-breaker counts the recipient rows)."""
     ids = dict(db.query('SELECT external_id, id FROM "employee"'))
     moment = db.ts(datetime.fromisoformat(at))
     db.execute(
@@ -450,7 +450,7 @@ def test_the_scheduler_closes_after_the_grace_hours_only(db: Database) -> None:
 def test_cli_close_prints_winners_and_names_the_field_of_a_bad_period(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from engine.database import open_database
+    from engine.storage.database import open_database
 
     url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
     db = open_database(url)
@@ -482,7 +482,7 @@ def test_cron_closes_the_award_when_its_own_grace_passed_after_the_period_was_ma
 ) -> None:
     import redis
 
-    from engine.cron import CLOSED_PERIODS_KEY, run_close
+    from engine.jobs.cron import CLOSED_PERIODS_KEY, run_close
 
     rules = prepared(db, "grace_hours: 48")
     scored(db, [share("a", "E1", "2026-11-02T10:00:00+01:00")])

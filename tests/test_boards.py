@@ -1,4 +1,4 @@
-"""In-memory leaderboards (engine.boards): tie policies, updates, edges, filters, and agreement with SQL."""
+"""In-memory leaderboards (engine.boards.memory): tie policies, updates, edges, filters, and agreement with SQL."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.boards import Board, Boards, Entry
-from engine.database import DatabaseConfig, open_database
-from engine.standings import StandingDeltas
+from engine.boards.memory import Board, Boards, Entry
+from engine.boards.standings import StandingDeltas
+from engine.storage.database import DatabaseConfig, open_database
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 

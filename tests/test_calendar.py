@@ -21,11 +21,11 @@ from litestar.testing import TestClient
 from api.app import create_app
 from api.config import ApiConfig
 from engine import clock
-from engine.database import DatabaseConfig, open_database
-from engine.demo import seed_demo
-from engine.roster import import_roster
-from engine.rulebook import load_rulebook, publish
-from engine.simulate import simulate_recent
+from engine.demo.seed import seed_demo
+from engine.insight.simulate import simulate_recent
+from engine.people.roster import import_roster
+from engine.scoring.rulesets import load_rulebook, publish
+from engine.storage.database import DatabaseConfig, open_database
 from rules.periods import period_keys
 from tests.machine import ROOT
 

@@ -22,12 +22,12 @@ from typing import Any
 import pytest
 
 from engine import clock
-from engine.connectors import Connector, OutboundMessage, Outcome
-from engine.connectors._http import MAX_RETRY_AFTER, Answer, outcome_of, parse_retry_after
-from engine.connectors.bonusly import BonuslyConnector
-from engine.connectors.csv_payroll import CsvPayrollConnector, escape_cell
-from engine.connectors.tango import TangoConnector, external_ref
-from engine.connectors.webhook import WebhookConnector
+from engine.rewards.connectors import Connector, OutboundMessage, Outcome
+from engine.rewards.connectors._http import MAX_RETRY_AFTER, Answer, outcome_of, parse_retry_after
+from engine.rewards.connectors.bonusly import BonuslyConnector
+from engine.rewards.connectors.csv_payroll import CsvPayrollConnector, escape_cell
+from engine.rewards.connectors.tango import TangoConnector, external_ref
+from engine.rewards.connectors.webhook import WebhookConnector
 from tests import receivers
 from tests.receivers import (
     ACCEPT_THEN_DIE,

@@ -23,7 +23,9 @@ from rq import Queue, SimpleWorker
 from rq.cron import CronScheduler
 from rq.job import Job
 
-from engine.cron import (
+from engine.boards.redis import RedisBoards
+from engine.defaults import SHARDS
+from engine.jobs.cron import (
     CLOSED_PERIODS_KEY,
     close_periods,
     reconcile_boards,
@@ -31,13 +33,11 @@ from engine.cron import (
     run_close,
     sweep_pending,
 )
-from engine.database import Database, open_database
-from engine.defaults import SHARDS
-from engine.dispatch import QUEUE_NAME
-from engine.intake import accept_events
-from engine.process import process_pending
-from engine.redis_boards import RedisBoards
-from engine.rulebook import load_rulebook
+from engine.jobs.shards import QUEUE_NAME
+from engine.scoring.intake import accept_events
+from engine.scoring.rulesets import load_rulebook
+from engine.scoring.score import process_pending
+from engine.storage.database import Database, open_database
 from rules.periods import (
     PERIOD_KINDS,
     period_end,
@@ -167,7 +167,7 @@ def work(connection: redis.Redis) -> None:
 
 def queued_shards(connection: redis.Redis) -> list[int]:
     jobs = Queue(QUEUE_NAME, connection=connection).get_jobs()
-    return sorted(job.args[0] for job in jobs if job.func_name == "engine.dispatch.score_shard")
+    return sorted(job.args[0] for job in jobs if job.func_name == "engine.jobs.shards.score_shard")
 
 
 def board_equals_standings(db: Database, connection: redis.Redis, period: str) -> bool:
@@ -345,25 +345,25 @@ def test_the_jobs_are_registered_with_their_intervals_and_enqueued_on_the_plaudi
     scheduler = CronScheduler(connection=connection, name="test-cron")
     jobs = register_jobs(scheduler)
     assert {(j.func_name, j.interval, j.queue_name) for j in jobs} == {
-        ("engine.cron.sweep_pending", 60, QUEUE_NAME),
-        ("engine.cron.reconcile_boards", 600, QUEUE_NAME),
-        ("engine.cron.close_periods", 900, QUEUE_NAME),
-        ("engine.cron.deliver_outbox", 5, QUEUE_NAME),
+        ("engine.jobs.cron.sweep_pending", 60, QUEUE_NAME),
+        ("engine.jobs.cron.reconcile_boards", 600, QUEUE_NAME),
+        ("engine.jobs.cron.close_periods", 900, QUEUE_NAME),
+        ("engine.jobs.cron.deliver_outbox", 5, QUEUE_NAME),
     }
     queue = Queue(QUEUE_NAME, connection=connection)
     # Interval jobs that never ran are due at once; then not again until their interval has passed.
     assert len(scheduler.enqueue_jobs()) == 4
     assert sorted(job.func_name for job in queue.get_jobs()) == [
-        "engine.cron.close_periods",
-        "engine.cron.deliver_outbox",
-        "engine.cron.reconcile_boards",
-        "engine.cron.sweep_pending",
+        "engine.jobs.cron.close_periods",
+        "engine.jobs.cron.deliver_outbox",
+        "engine.jobs.cron.reconcile_boards",
+        "engine.jobs.cron.sweep_pending",
     ]
     assert scheduler.enqueue_jobs() == []
     # When the sweep's time has come (moved back instead of waiting a minute), only the sweep is queued.
-    sweep_job = next(j for j in jobs if j.func_name == "engine.cron.sweep_pending")
+    sweep_job = next(j for j in jobs if j.func_name == "engine.jobs.cron.sweep_pending")
     sweep_job.next_enqueue_time = datetime.now(UTC) - timedelta(seconds=1)
-    assert [j.func_name for j in scheduler.enqueue_jobs()] == ["engine.cron.sweep_pending"]
+    assert [j.func_name for j in scheduler.enqueue_jobs()] == ["engine.jobs.cron.sweep_pending"]
     assert len(queue) == 5
     # The workers run them: the first sweep queued the shards, which the same burst scores.
     job_ids = queue.get_job_ids()
@@ -428,10 +428,10 @@ def test_plaudit_cron_runs_rq_cron_scheduler_until_stopped(redis_url: str) -> No
             time.sleep(0.05)
         (scheduler,) = CronScheduler.all(connection)
         assert {j.func_name for j in scheduler.get_jobs()} == {
-            "engine.cron.sweep_pending",
-            "engine.cron.reconcile_boards",
-            "engine.cron.close_periods",
-            "engine.cron.deliver_outbox",
+            "engine.jobs.cron.sweep_pending",
+            "engine.jobs.cron.reconcile_boards",
+            "engine.jobs.cron.close_periods",
+            "engine.jobs.cron.deliver_outbox",
         }
     finally:
         process.send_signal(signal.SIGTERM)

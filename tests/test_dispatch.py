@@ -6,14 +6,14 @@ import pytest
 import redis
 from rq import Queue, SimpleWorker
 
-from engine.database import Database
-from engine.dispatch import QUEUE_NAME, enqueue_shards, sweep
-from engine.intake import accept_events
-from engine.redis_boards import RedisBoards
-from engine.replay import replay
-from engine.roster import import_roster
-from engine.rulebook import load_rulebook
-from engine.synthetic import generate_events, generate_roster
+from engine.boards.redis import RedisBoards
+from engine.demo.generate import generate_events, generate_roster
+from engine.jobs.shards import QUEUE_NAME, enqueue_shards, sweep
+from engine.people.roster import import_roster
+from engine.scoring.intake import accept_events
+from engine.scoring.replay import replay
+from engine.scoring.rulesets import load_rulebook
+from engine.storage.database import Database
 from tests.test_replay import START, fresh, snapshot
 
 

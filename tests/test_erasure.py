@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from engine.database import Database
-from engine.erasure import ERASED_MESSAGE, ErasureError, erase_employee
-from engine.intake import accept_events
-from engine.process import process_pending
-from engine.replay import replay
-from engine.roster import import_roster
-from engine.rulebook import load_rulebook, publish
+from engine.people.erasure import ERASED_MESSAGE, ErasureError, erase_employee
+from engine.people.roster import import_roster
+from engine.scoring.intake import accept_events
+from engine.scoring.replay import replay
+from engine.scoring.rulesets import load_rulebook, publish
+from engine.scoring.score import process_pending
+from engine.storage.database import Database
 from tests.test_pipeline import RULES_PATH, share
 
 ROSTER = """external_id,email,name,team

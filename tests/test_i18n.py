@@ -18,7 +18,7 @@ import pytest
 from litestar.plugins.jinja import JinjaTemplateEngine
 
 from admin.web.i18n import NL, install_translations, translator
-from engine.simulate import SideTotals, Simulation
+from engine.insight.simulate import SideTotals, Simulation
 from tests.test_api import prepared_database
 from tests.test_pages import RAISED, RULES, Site, running_site, score_october
 

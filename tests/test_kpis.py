@@ -19,12 +19,7 @@ from litestar.testing import TestClient
 from api.app import create_app
 from api.config import ApiConfig
 from engine import clock
-from engine.adjustments import adjust
-from engine.awards import AWARD_VALUE
-from engine.database import Database, DatabaseConfig, open_database
-from engine.employees import set_active
-from engine.intake import accept_events
-from engine.kpis import (
+from engine.insight.kpis import (
     CSV_COLUMNS,
     Contributor,
     KpiConfig,
@@ -35,9 +30,14 @@ from engine.kpis import (
     kpis_csv,
     last_periods,
 )
-from engine.roster import import_roster
-from engine.rulebook import load_rulebook, publish
-from engine.shoutouts import give_shoutout
+from engine.people.directory import set_active
+from engine.people.roster import import_roster
+from engine.people.shoutouts import give_shoutout
+from engine.rewards.awards import AWARD_VALUE
+from engine.scoring.adjustments import adjust
+from engine.scoring.intake import accept_events
+from engine.scoring.rulesets import load_rulebook, publish
+from engine.storage.database import Database, DatabaseConfig, open_database
 from rules import CompiledRules
 from rules.periods import period_keys
 from tests.test_api import JWT_SECRET, ROOT, Api, prepared_database

@@ -22,15 +22,15 @@ PROCESSES = 8
 ROUNDS = 20
 #: Each migration, recorded once.
 MIGRATIONS = sorted(
-    importlib.import_module(f"engine.migrations.{p.stem}").ID
-    for p in (ROOT / "engine" / "migrations").glob("plaudit_*.py")
+    importlib.import_module(f"engine.storage.migrations.{p.stem}").ID
+    for p in (ROOT / "engine" / "storage" / "migrations").glob("plaudit_*.py")
 )
 
 #: One starting process: imports first, then waits for "go" with a database URL and opens it (migrating),
 #: answering with the employee count or the error, once per round.
 CHILD = """
 import sys, traceback
-from engine.database import DatabaseConfig, open_database
+from engine.storage.database import DatabaseConfig, open_database
 for line in sys.stdin:
     try:
         db = open_database(DatabaseConfig(url=line.strip()))

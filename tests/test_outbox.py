@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from engine import clock as engine_clock
-from engine.database import Database
-from engine.outbox import (
+from engine.people.roster import import_roster
+from engine.rewards.outbox import (
     RETRY_SCHEDULE,
     Connectors,
     DeliveryConfig,
@@ -31,8 +31,8 @@ from engine.outbox import (
     queue_rewards,
     retry_messages,
 )
-from engine.roster import import_roster
-from engine.rulebook import publish
+from engine.scoring.rulesets import publish
+from engine.storage.database import Database
 from rules import CompiledRules
 from tests.receivers import (
     ACCEPT_THEN_DIE,

@@ -33,8 +33,8 @@ from admin.cli.serve import _sign
 from admin.web import install_pages
 from api.app import create_app
 from api.config import ApiConfig
-from engine.database import DatabaseConfig, open_database
-from engine.roster import import_roster
+from engine.people.roster import import_roster
+from engine.storage.database import DatabaseConfig, open_database
 from tests.test_api import JWT_SECRET, ROOT, Api, prepared_database, seed_scores
 from tests.test_awards import scored
 from tests.test_awards import share as october_share

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.database import Database
-from engine.intake import accept_events, import_events, read_jsonl
-from engine.process import process_pending
-from engine.roster import import_roster
-from engine.rulebook import PublishError, load_rulebook, publish
+from engine.people.roster import import_roster
+from engine.scoring.intake import accept_events, import_events, read_jsonl
+from engine.scoring.rulesets import PublishError, load_rulebook, publish
+from engine.scoring.score import process_pending
+from engine.storage.database import Database
 from rules import load_rules, load_rules_text
 
 RULES_PATH = Path(__file__).resolve().parent.parent / "rules.yaml"
@@ -258,7 +258,7 @@ def test_threads_opening_one_database_together_migrate_one_after_the_other(
     tests/test_migration_lock.py)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from engine.database import DatabaseConfig, open_database
+    from engine.storage.database import DatabaseConfig, open_database
     from tests.servers import create_database
 
     def start(url: str) -> int:

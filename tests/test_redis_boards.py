@@ -1,7 +1,7 @@
-"""Redis sorted-set leaderboards (engine.redis_boards) against a real redis-server and real databases.
+"""Redis sorted-set leaderboards (engine.boards.redis) against a real redis-server and real databases.
 
 The standings are written as the engine writes them (StandingDeltas in a transaction); the ZSETs must then
-equal the standings whatever the order, repetition or loss of publishes, and rank like engine.boards.Board.
+equal the standings whatever the order, repetition or loss of publishes, and rank like engine.boards.memory.Board.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ import redis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.boards import Board, Boards
-from engine.database import Database, DatabaseConfig, open_database
-from engine.redis_boards import (
+from engine.boards.memory import Board, Boards
+from engine.boards.redis import (
     EARLIEST_POINTS_MAX,
     EARLIEST_POINTS_MIN,
     PUBLIC,
@@ -26,7 +25,8 @@ from engine.redis_boards import (
     sql_top,
     team_view,
 )
-from engine.standings import ALL_TIME, StandingDeltas
+from engine.boards.standings import ALL_TIME, StandingDeltas
+from engine.storage.database import Database, DatabaseConfig, open_database
 from tests.redis_server import started_server
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
@@ -225,7 +225,7 @@ def test_earliest_encoding_limits_and_negatives(
     )
     # Outside ±2**22: points only (no tie-break), still decodable and ordered.
     big = EARLIEST_POINTS_MAX + 1
-    with caplog.at_level("WARNING", logger="engine.redis_boards"):
+    with caplog.at_level("WARNING", logger="engine.boards.redis"):
         assert rb.encode(big, at(0)) == rb.encode(big, at(5)) == big * 2**31
     assert "outside" in caplog.text
     assert rb.decode(float(rb.encode(big, at(0)))) == big
@@ -401,7 +401,7 @@ def set_people(db: Database, people: dict[int, tuple[str, str, bool]]) -> None:
 
 
 def memory_views(db: Database, period: str) -> dict[str | None, dict[int, int]]:
-    """The views as engine.boards.Boards files them: the oracle the Redis views must equal."""
+    """The views as engine.boards.memory.Boards files them: the oracle the Redis views must equal."""
     people = {
         int(i): (team, visibility, bool(active))
         for i, team, visibility, active in db.query(

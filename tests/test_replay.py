@@ -9,14 +9,14 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.database import Database, DatabaseConfig, open_database
-from engine.intake import accept_events
-from engine.process import process_pending
-from engine.replay import replay
-from engine.roster import import_roster
-from engine.rulebook import load_rulebook, publish
-from engine.simulate import events_from_db, simulate
-from engine.synthetic import generate_events, generate_roster
+from engine.demo.generate import generate_events, generate_roster
+from engine.insight.simulate import events_from_db, simulate
+from engine.people.roster import import_roster
+from engine.scoring.intake import accept_events
+from engine.scoring.replay import replay
+from engine.scoring.rulesets import load_rulebook, publish
+from engine.scoring.score import process_pending
+from engine.storage.database import Database, DatabaseConfig, open_database
 from rules import load_rules_text
 
 RULES_PATH = Path(__file__).resolve().parent.parent / "rules.yaml"
@@ -209,7 +209,7 @@ def test_sharded_workers_give_the_same_result(db_url: str) -> None:
     import threading
 
     from engine.defaults import SHARDS
-    from engine.process import process_batch
+    from engine.scoring.score import process_batch
 
     reference = fresh(db_url)
     roster = generate_roster(30, seed=12)

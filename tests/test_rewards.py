@@ -11,16 +11,16 @@ from decimal import Decimal
 
 import pytest
 
-from engine.awards import approve_award, close_award, find_award_spec
-from engine.database import Database
-from engine.erasure import erase_employee
-from engine.intake import accept_events
-from engine.outbox import list_messages
-from engine.process import process_pending
-from engine.replay import replay
-from engine.rewards import PayoutError, close_payout, payout_lines
-from engine.roster import import_roster
-from engine.rulebook import load_rulebook, publish
+from engine.people.erasure import erase_employee
+from engine.people.roster import import_roster
+from engine.rewards.awards import approve_award, close_award, find_award_spec
+from engine.rewards.outbox import list_messages
+from engine.rewards.payouts import PayoutError, close_payout, payout_lines
+from engine.scoring.intake import accept_events
+from engine.scoring.replay import replay
+from engine.scoring.rulesets import load_rulebook, publish
+from engine.scoring.score import process_pending
+from engine.storage.database import Database
 from rules import CompiledRules, load_rules_text
 from tests.test_pipeline import RULES_PATH, share
 

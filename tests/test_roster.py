@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine.database import Database
-from engine.intake import accept_events
-from engine.process import process_pending
-from engine.replay import replay
-from engine.roster import RosterError, import_roster, plan_roster, read_roster
+from engine.people.roster import RosterError, import_roster, plan_roster, read_roster
+from engine.scoring.intake import accept_events
+from engine.scoring.replay import replay
+from engine.scoring.score import process_pending
+from engine.storage.database import Database
 from tests.test_pipeline import ROSTER, book, share, standing
 
 __all__ = ["book"]  # the fixture, imported

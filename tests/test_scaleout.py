@@ -3,7 +3,7 @@ through faults (a worker killed, Redis restarted, a PostgreSQL connection droppe
 
 Why these tests: the scaled setup's promises (docs/scaling.md) are exactly-once scoring in ``occurred_at``
 order per employee whatever the number of workers, and Redis boards that equal the standings. Each is checked
-against an independent embedded run (SQLite, ``engine.process`` in this process) of the same events, through
+against an independent embedded run (SQLite, ``engine.scoring.score`` in this process) of the same events, through
 real servers and real worker subprocesses (``python -m admin.cli worker``), never fakes.
 
 Why equal ledgers prove the per-employee order: rules.yaml is order-dependent. Daily caps
@@ -41,14 +41,14 @@ from rq import Queue, Worker
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 from rq.suspension import resume, suspend
 
-from engine.database import Database, DatabaseConfig, open_database
-from engine.dispatch import QUEUE_NAME, enqueue_shards
-from engine.intake import accept_events
-from engine.process import SHARD_LOCK_SPACE, process_pending
-from engine.redis_boards import RedisBoards
-from engine.roster import RosterRow, import_roster
-from engine.rulebook import load_rulebook, publish
-from engine.synthetic import generate_events, generate_roster
+from engine.boards.redis import RedisBoards
+from engine.demo.generate import generate_events, generate_roster
+from engine.jobs.shards import QUEUE_NAME, enqueue_shards
+from engine.people.roster import RosterRow, import_roster
+from engine.scoring.intake import accept_events
+from engine.scoring.rulesets import load_rulebook, publish
+from engine.scoring.score import SHARD_LOCK_SPACE, process_pending
+from engine.storage.database import Database, DatabaseConfig, open_database
 from tests.conftest import ROOT, RULES_PATH
 from tests.redis_server import started_server
 
@@ -191,7 +191,7 @@ def assert_scored_once(db: Database, events: int) -> None:
 def board_differences(db: Database, client: redis.Redis) -> list[str]:
     """Every difference between the Redis ZSETs and the standings: per (board, period) the full board, its
     ``public`` view (active, visibility public) and one view per team (active members), as
-    ``engine.redis_boards`` documents them; members, scores, stray and missing ZSETs."""
+    ``engine.boards.redis`` documents them; members, scores, stray and missing ZSETs."""
     ties = load_rulebook(db).current.ties  # type: ignore[union-attr]
     boards = RedisBoards(client, ties=ties)
     expected: dict[str, dict[int, int]] = {}

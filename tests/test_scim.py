@@ -20,8 +20,7 @@ from litestar.testing import TestClient
 from api.app import create_app
 from api.config import ApiConfig
 from engine import clock
-from engine.database import Database, DatabaseConfig, open_database
-from engine.provisioning import (
+from engine.people.provisioning import (
     EmailAddress,
     ProvisioningError,
     UserFields,
@@ -32,8 +31,9 @@ from engine.provisioning import (
     get_user,
     update_user,
 )
-from engine.roster import import_roster
-from engine.rulebook import publish
+from engine.people.roster import import_roster
+from engine.scoring.rulesets import publish
+from engine.storage.database import Database, DatabaseConfig, open_database
 from tests.test_api import JWT_SECRET, ROSTER, Api
 from tests.test_pipeline import share
 

@@ -22,12 +22,7 @@ from click.testing import CliRunner
 
 from admin.cli import main
 from engine import clock
-from engine.database import Database, open_database
-from engine.intake import accept_events
-from engine.process import process_pending
-from engine.roster import import_roster
-from engine.rulebook import RuleBook, load_rulebook, publish
-from engine.simulate import (
+from engine.insight.simulate import (
     AwardChange,
     PastEvent,
     Placement,
@@ -37,7 +32,12 @@ from engine.simulate import (
     simulate,
     simulate_recent,
 )
-from engine.tables import ALL_TABLES
+from engine.people.roster import import_roster
+from engine.scoring.intake import accept_events
+from engine.scoring.rulesets import RuleBook, load_rulebook, publish
+from engine.scoring.score import process_pending
+from engine.storage.database import Database, open_database
+from engine.storage.tables import ALL_TABLES
 from rules import load_rules_text
 from tests.test_pipeline import event
 

@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from engine.clock import parse_instant
-from engine.database import Database, DatabaseConfig, open_database
-from engine.rulebook import RuleBook, default_rules_path, load_rulebook, publish
+from engine.scoring.rulesets import RuleBook, default_rules_path, load_rulebook, publish
+from engine.storage.database import Database, DatabaseConfig, open_database
 from rules import CompiledRules, RulesError, load_rules
 
 __all__ = [

@@ -8,7 +8,13 @@ import click
 
 from admin.cli._common import console, ensure_rulebook, fail, open_db
 from engine import clock
-from engine.awards import AwardError, AwardOutcome, approve_award, close_award, find_award_spec
+from engine.rewards.awards import (
+    AwardError,
+    AwardOutcome,
+    approve_award,
+    close_award,
+    find_award_spec,
+)
 from rules.periods import period_kind
 
 __all__ = ["awards"]

@@ -71,11 +71,11 @@ def cron(ctx: click.Context, once: bool, now: str | None, logging_level: str) ->
     PLAUDIT_RECONCILE_INTERVAL, PLAUDIT_CLOSE_INTERVAL (seconds); grace before a period closes:
     PLAUDIT_CLOSE_GRACE_SECONDS (default 3600).
     """
-    from engine.cron import intervals, register_jobs, run_once
+    from engine.jobs.cron import intervals, register_jobs, run_once
 
     connection = _redis()
     if once:
-        from engine.rulebook import load_rulebook
+        from engine.scoring.rulesets import load_rulebook
 
         instant = None
         if now:

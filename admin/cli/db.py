@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from admin.cli._common import console
-from engine.database import DatabaseConfig, open_database
+from engine.storage.database import DatabaseConfig, open_database
 
 __all__ = ["db"]
 

@@ -10,8 +10,8 @@ import click
 
 from admin.cli._common import INSTANT, console, ensure_rulebook, err, open_db
 from admin.cli.leaderboard import print_board
-from engine.demo import seed_demo
-from engine.leaderboard import period_key, top
+from engine.boards.sql import period_key, top
+from engine.demo.seed import seed_demo
 
 __all__ = ["demo"]
 

@@ -20,7 +20,7 @@ def employees() -> None:
 @click.pass_context
 def erase(ctx: click.Context, ref: str, yes: bool) -> None:
     """Erase an employee's personal data (external id or email); their points stay, under a pseudonym."""
-    from engine.erasure import ErasureError, erase_employee
+    from engine.people.erasure import ErasureError, erase_employee
 
     if not yes and not click.confirm(
         f"Erase the personal data of {ref}? This cannot be undone", default=False

@@ -11,12 +11,7 @@ from rich.table import Table
 
 from admin.cli._common import console, ensure_rulebook, err, fail, open_db, progress, rules_or_exit
 from engine import clock
-from engine.database import Database
-from engine.intake import import_events, read_jsonl
-from engine.process import ProcessResult, process_pending
-from engine.replay import replay as replay_events
-from engine.rulebook import load_rulebook
-from engine.simulate import (
+from engine.insight.simulate import (
     PastEvent,
     Placement,
     Simulation,
@@ -24,7 +19,12 @@ from engine.simulate import (
     facts_from_db,
     simulate_recent,
 )
-from engine.simulate import simulate as run_simulation
+from engine.insight.simulate import simulate as run_simulation
+from engine.scoring.intake import import_events, read_jsonl
+from engine.scoring.replay import replay as replay_events
+from engine.scoring.rulesets import load_rulebook
+from engine.scoring.score import ProcessResult, process_pending
+from engine.storage.database import Database
 
 __all__ = ["import_group", "process", "replay", "simulate"]
 

@@ -8,7 +8,7 @@ import sys
 import click
 
 from admin.cli._common import console, fail, open_db
-from engine.tables import HrSession, HrUser
+from engine.storage.tables import HrSession, HrUser
 
 __all__ = ["hr"]
 

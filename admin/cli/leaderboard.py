@@ -9,8 +9,8 @@ import click
 from rich.table import Table
 
 from admin.cli._common import console, ensure_rulebook, fail, open_db
+from engine.boards.sql import PERIOD_NAMES, BoardRow, period_key, top
 from engine.defaults import BOARD_POINTS
-from engine.leaderboard import PERIOD_NAMES, BoardRow, period_key, top
 
 __all__ = ["leaderboard", "print_board"]
 

@@ -7,8 +7,8 @@ import click
 
 from admin.cli._common import console, ensure_rulebook, fail, open_db
 from engine import clock
-from engine.outbox import Connectors, deliver_due, list_messages, retry_messages
-from engine.rewards import PayoutError, close_payout
+from engine.rewards.outbox import Connectors, deliver_due, list_messages, retry_messages
+from engine.rewards.payouts import PayoutError, close_payout
 
 __all__ = ["outbox", "payouts"]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from admin.cli._common import console, ensure_rulebook, err, open_db
-from engine.roster import RosterError, RosterPlan, import_roster, plan_roster, read_roster
+from engine.people.roster import RosterError, RosterPlan, import_roster, plan_roster, read_roster
 
 __all__ = ["roster"]
 

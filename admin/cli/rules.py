@@ -13,8 +13,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from admin.cli._common import console, err, fail, open_db, rules_or_exit
-from engine.audit import RULES_PUBLISHED, recent
-from engine.rulebook import PublishError, default_rules_path, publish
+from engine.scoring.rulesets import PublishError, default_rules_path, publish
+from engine.storage.audit import RULES_PUBLISHED, recent
 
 __all__ = ["rules"]
 

@@ -10,8 +10,8 @@ import click
 from admin.cli._common import INSTANT, console, ensure_rulebook, err, fail, open_db
 from api.config import ApiConfig
 from engine import clock
-from engine.apikeys import SCOPES, create_key, list_keys, revoke_key
-from engine.demo import seed_demo
+from engine.demo.seed import seed_demo
+from engine.people.api_keys import SCOPES, create_key, list_keys, revoke_key
 
 __all__ = ["api_keys", "serve", "token"]
 

@@ -29,7 +29,7 @@ def worker(ctx: click.Context, burst: bool) -> None:
     """Score events from the RQ queue, shard by shard (run several, on several machines)."""
     from rq import Queue, SimpleWorker
 
-    from engine.dispatch import QUEUE_NAME, sweep
+    from engine.jobs.shards import QUEUE_NAME, sweep
 
     connection = _redis()
     # Anything left pending by a crash is queued again before this worker starts taking jobs.
@@ -51,7 +51,7 @@ def events() -> None:
 @events.command()
 def retry() -> None:
     """Requeue every failed scoring job (the dead letters)."""
-    from engine.dispatch import retry_failed
+    from engine.jobs.shards import retry_failed
 
     console.print(f"{retry_failed(_redis())} failed job(s) requeued")
 
@@ -60,7 +60,7 @@ def retry() -> None:
 @click.pass_context
 def sweep_command(ctx: click.Context) -> None:
     """Queue every shard with pending events (run it from cron every minute)."""
-    from engine.dispatch import sweep
+    from engine.jobs.shards import sweep
 
     console.print(f"{sweep(open_db(ctx), _redis())} shard(s) queued")
 
@@ -77,8 +77,8 @@ def leaderboards() -> None:
 @click.pass_context
 def rebuild(ctx: click.Context, periods: tuple[str, ...]) -> None:
     """Rewrite the Redis sorted sets from the standings (after Redis lost its data, or to be sure)."""
-    from engine.redis_boards import RedisBoards
-    from engine.rulebook import load_rulebook
+    from engine.boards.redis import RedisBoards
+    from engine.scoring.rulesets import load_rulebook
 
     db = open_db(ctx)
     rules = load_rulebook(db).current

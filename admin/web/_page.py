@@ -20,7 +20,7 @@ from litestar.response import Redirect, Template
 from admin.web.i18n import language_of, translator
 from api.auth import Principal
 from api.runtime import Runtime
-from engine.employees import Person
+from engine.people.directory import Person
 
 __all__ = [
     "PageController",

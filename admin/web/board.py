@@ -11,9 +11,9 @@ from litestar.response import Redirect, Template
 
 from admin.web._page import PageController, render, runtime_of, viewer_of
 from api.leaderboards import BoardView, board_view
-from engine.badge_awards import badges_of
+from engine.boards.sql import period_key
 from engine.defaults import BOARD_POINTS
-from engine.leaderboard import period_key
+from engine.rewards.badges import badges_of
 
 __all__ = ["BoardPage"]
 

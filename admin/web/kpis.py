@@ -12,7 +12,7 @@ from admin.web._page import PageController, page_language, render, runtime_of
 from admin.web.charts import bar_chart, line_chart
 from admin.web.i18n import translator
 from api.auth import requires_admin
-from engine.kpis import KPI_PERIODS, KpiError, PeriodKpis, compute_kpis, kpis_csv
+from engine.insight.kpis import KPI_PERIODS, KpiError, PeriodKpis, compute_kpis, kpis_csv
 
 __all__ = ["KpiPage"]
 

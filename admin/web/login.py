@@ -33,7 +33,7 @@ from admin.web.i18n import LANGUAGE_COOKIE, LANGUAGES
 from api.auth import ROLE_SCOPES, Principal, principal_from_token
 from api.config import ApiConfig
 from api.runtime import Runtime
-from engine.tables import HrSession, HrUser
+from engine.storage.tables import HrSession, HrUser
 
 __all__ = ["LoginPages", "page_session", "session_secret"]
 

@@ -1,7 +1,7 @@
 """Month close for HR: close an award's period, see the shortlist, approve the employee of the month.
 
 Approving announces: the winner gets the company's shoutout in the feed, the bonus and the badge, and a
-shareable card, exactly as ``engine.awards`` does for the CLI and the scheduler.
+shareable card, exactly as ``engine.rewards.awards`` does for the CLI and the scheduler.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from admin.web._page import PageController, actor_of, page_language, render, run
 from admin.web.i18n import translator
 from api.auth import requires_admin
 from engine import clock
-from engine.awards import (
+from engine.rewards.awards import (
     AwardError,
     approve_award,
     award_card,

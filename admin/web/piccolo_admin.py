@@ -20,8 +20,8 @@ from piccolo_api.crud.validators import Validators
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.runtime import Runtime
-from engine.audit import EMPLOYEE_EDITED, record
-from engine.tables import (
+from engine.storage.audit import EMPLOYEE_EDITED, record
+from engine.storage.tables import (
     AuditEntry,
     AwardClosing,
     AwardResult,

@@ -13,8 +13,8 @@ from admin.web._page import PageController, page_language, render, runtime_of, v
 from admin.web.charts import bar_chart
 from admin.web.i18n import translator
 from api.employees import person_for, profile_of
-from engine.badge_awards import badge_progress, earned_badges
-from engine.employees import VISIBILITIES, Person, ledger_page, set_visibility, weekly_points
+from engine.people.directory import VISIBILITIES, Person, ledger_page, set_visibility, weekly_points
+from engine.rewards.badges import badge_progress, earned_badges
 
 __all__ = ["ProfilePage"]
 

@@ -16,9 +16,9 @@ from msgspec import Struct
 
 from admin.web._page import PageController, actor_of, render, runtime_of
 from api.auth import requires_admin
-from engine.audit import recent
-from engine.rulebook import PublishError, publish
-from engine.simulate import simulate_recent
+from engine.insight.simulate import simulate_recent
+from engine.scoring.rulesets import PublishError, publish
+from engine.storage.audit import recent
 from rules import CompiledRules, RuleIssue, RulesError, failing_tests, load_rules_text
 
 __all__ = ["RulesEditorPage"]

@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 from msgspec import Struct
 
 from admin.web._page import PageController, render, runtime_of, viewer_of
-from engine.shoutouts import ShoutoutError, allowance, feed, give_shoutout
+from engine.people.shoutouts import ShoutoutError, allowance, feed, give_shoutout
 
 __all__ = ["ShoutoutsPage"]
 

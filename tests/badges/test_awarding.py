@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engine.badge_awards import badge_progress, earned_badges
-from engine.database import Database
-from engine.intake import accept_events
-from engine.process import process_pending
-from engine.replay import replay
-from engine.roster import import_roster
-from engine.rulebook import load_rulebook, publish
+from engine.people.roster import import_roster
+from engine.rewards.badges import badge_progress, earned_badges
+from engine.scoring.intake import accept_events
+from engine.scoring.replay import replay
+from engine.scoring.rulesets import load_rulebook, publish
+from engine.scoring.score import process_pending
+from engine.storage.database import Database
 from tests.rules.rules_support import BASE
 from tests.test_pipeline import share as pipeline_share
 
@@ -137,7 +137,7 @@ badges:
 
 
 def test_rank_badges_go_to_the_top_n_at_period_close_once(db: Database) -> None:
-    from engine.awards import give_rank_badges
+    from engine.rewards.awards import give_rank_badges
     from rules import load_rules_text
 
     publish(db, load_rules_text(RANKED, run_tests=False))

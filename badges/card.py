@@ -15,17 +15,8 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageOps
 
-from badges.images import (
-    RGB,
-    PngCache,
-    _luminance,
-    _mix,
-    draw_icon,
-    encode_png,
-    fit_text,
-    font,
-    parse_colour,
-)
+from badges.colours import RGB, luminance, mix, parse_colour
+from badges.images import PngCache, draw_icon, encode_png, fit_text, font
 
 __all__ = ["CARD_SIZE", "AwardCard", "AwardCards", "draw_card", "greeting", "initials"]
 
@@ -124,7 +115,7 @@ def _circle_mask(diameter: int) -> Image.Image:
 @lru_cache(maxsize=8)
 def _icon_mask(icon: str, size: int) -> Image.Image:
     big = Image.new("L", (size * 4, size * 4), 0)
-    draw_icon(ImageDraw.Draw(big), icon, (size * 2, size * 2), size * 1.9, 255, 0)  # type: ignore[arg-type]
+    draw_icon(ImageDraw.Draw(big), icon, (size * 2, size * 2), size * 1.9, 255, 0)
     return big.reduce(4)
 
 
@@ -133,8 +124,8 @@ def _panel(colour: RGB) -> Image.Image:
     """The left panel: the card colour darkening towards the bottom."""
     height = CARD_SIZE[1]
     gradient = Image.linear_gradient("L").resize((_PANEL_WIDTH, height), Image.Resampling.BILINEAR)
-    top = Image.new("RGB", (_PANEL_WIDTH, height), _mix(colour, (255, 255, 255), 0.08))
-    bottom = Image.new("RGB", (_PANEL_WIDTH, height), _mix(colour, (0, 0, 0), 0.3))
+    top = Image.new("RGB", (_PANEL_WIDTH, height), mix(colour, (255, 255, 255), 0.08))
+    bottom = Image.new("RGB", (_PANEL_WIDTH, height), mix(colour, (0, 0, 0), 0.3))
     return Image.composite(bottom, top, gradient)
 
 
@@ -142,8 +133,8 @@ def _readable_on_white(colour: RGB) -> RGB:
     """``colour`` darkened until it reads on white (WCAG contrast 4.5): the award line, initials, accents."""
     shade = colour
     for step in range(11):
-        shade = _mix(colour, (0, 0, 0), step / 10)
-        if 1.05 / (_luminance(shade) + 0.05) >= 4.5:
+        shade = mix(colour, (0, 0, 0), step / 10)
+        if 1.05 / (luminance(shade) + 0.05) >= 4.5:
             break
     return shade
 
@@ -159,15 +150,15 @@ def _photo(data: bytes, diameter: int) -> Image.Image:
     anything is decoded.
     """
     try:
-        image = Image.open(io.BytesIO(data))
+        source = Image.open(io.BytesIO(data))
     except Exception as exc:
         raise ValueError(_UNREADABLE) from exc
-    width, height = image.size
+    width, height = source.size
     if width * height > MAX_PHOTO_PIXELS:
         raise ValueError(f"photo: too large ({width}×{height} pixels, at most {MAX_PHOTO_PIXELS})")
     try:
-        image.draft("RGB", (diameter, diameter))  # JPEG: decode at a reduced scale, much faster
-        image = ImageOps.exif_transpose(image)
+        source.draft("RGB", (diameter, diameter))  # JPEG: decode at a reduced scale, much faster
+        image = ImageOps.exif_transpose(source)
         if image.mode in ("RGBA", "LA", "PA") or (
             image.mode == "P" and "transparency" in image.info
         ):
@@ -199,7 +190,7 @@ def _render(card: AwardCard) -> Image.Image:
     if photo is not None:
         canvas.paste(photo, corner, _circle_mask(_AVATAR))
     else:
-        disc = _mix(colour, (255, 255, 255), 0.82)
+        disc = mix(colour, (255, 255, 255), 0.82)
         canvas.paste(disc, corner, _circle_mask(_AVATAR))
         letters = initials(card.employee_name)
         if letters:

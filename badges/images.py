@@ -17,7 +17,6 @@ shift glyphs). Bytes are stable for a given Pillow, FreeType and zlib; another b
 from __future__ import annotations
 
 import math
-import re
 import struct
 import threading
 import unicodedata
@@ -30,6 +29,8 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from PIL import Image, ImageDraw, ImageFont
+
+from badges.colours import RGB, Ink, luminance, mix, parse_colour
 
 __all__ = [
     "FONT_BOLD",
@@ -47,7 +48,7 @@ __all__ = [
     "fit_text",
     "font",
     "missing_glyphs",
-    "parse_colour",
+    "parse_colour",  # re-exported from badges.colours, where it now lives
 ]
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
@@ -65,45 +66,16 @@ TIERS: dict[str, str] = {
 }
 MAX_NAME_LENGTH = 80
 
-_HEX = re.compile(r"#[0-9a-fA-F]{6}")
 #: Shapes and icons are drawn on a canvas this many pixels wide and reduced: 4x for 256 px, 2x for 512 px.
 _CANVAS = 1024
 
-RGB = tuple[int, int, int]
 Point = tuple[float, float]
 K = TypeVar("K")
 
 
-def parse_colour(field: str, value: object) -> RGB:
-    """``#rrggbb`` → (r, g, b); a ValueError naming the field otherwise (shared with the award card)."""
-    if not isinstance(value, str) or not _HEX.fullmatch(value):
-        raise ValueError(f"{field}: expected #rrggbb, got {value!r}")
-    return (int(value[1:3], 16), int(value[3:5], 16), int(value[5:7], 16))
-
-
-def _mix(a: RGB, b: RGB, t: float) -> RGB:
-    """``a`` moved a fraction ``t`` towards ``b``."""
-    return (
-        round(a[0] + (b[0] - a[0]) * t),
-        round(a[1] + (b[1] - a[1]) * t),
-        round(a[2] + (b[2] - a[2]) * t),
-    )
-
-
-def _luminance(c: RGB) -> float:
-    """Relative luminance (WCAG), to pick dark or light ink on a background."""
-
-    def channel(v: int) -> float:
-        s = v / 255
-        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(v) for v in c)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
 def _ink_on(background: RGB) -> RGB:
     """White on dark backgrounds, near-black on light ones (whichever contrasts more)."""
-    lum = _luminance(background)
+    lum = luminance(background)
     return (255, 255, 255) if (1.05 / (lum + 0.05)) >= ((lum + 0.05) / 0.0625) else (26, 26, 26)
 
 
@@ -315,7 +287,7 @@ def _shape(shape: str, cx: float, cy: float, r: float) -> list[Point] | None:
 
 
 def _fill_shape(
-    draw: ImageDraw.ImageDraw, shape: str, cx: float, cy: float, r: float, fill: RGB | int
+    draw: ImageDraw.ImageDraw, shape: str, cx: float, cy: float, r: float, fill: Ink
 ) -> None:
     outline = _shape(shape, cx, cy, r)
     if outline is None:
@@ -327,14 +299,14 @@ def _fill_shape(
 # --- icons -------------------------------------------------------------------------------------------
 # Each icon draws itself in a box of half-size u around (cx, cy), in fg, cutting details out in bg.
 
-IconDrawer = Callable[[ImageDraw.ImageDraw, float, float, float, RGB, RGB], None]
+IconDrawer = Callable[[ImageDraw.ImageDraw, float, float, float, Ink, Ink], None]
 
 
-def _icon_star(d: ImageDraw.ImageDraw, cx: float, cy: float, u: float, fg: RGB, bg: RGB) -> None:
+def _icon_star(d: ImageDraw.ImageDraw, cx: float, cy: float, u: float, fg: Ink, bg: Ink) -> None:
     d.polygon(_star(cx, cy + 0.06 * u, u, 0.42 * u, 5), fill=fg)
 
 
-def _icon_share(d: ImageDraw.ImageDraw, cx: float, cy: float, u: float, fg: RGB, bg: RGB) -> None:
+def _icon_share(d: ImageDraw.ImageDraw, cx: float, cy: float, u: float, fg: Ink, bg: Ink) -> None:
     nodes = [(cx - 0.55 * u, cy), (cx + 0.55 * u, cy - 0.6 * u), (cx + 0.55 * u, cy + 0.6 * u)]
     for end in nodes[1:]:
         d.line([nodes[0], end], fill=fg, width=max(1, round(0.16 * u)))
@@ -342,7 +314,7 @@ def _icon_share(d: ImageDraw.ImageDraw, cx: float, cy: float, u: float, fg: RGB,
         d.ellipse((x - 0.3 * u, y - 0.3 * u, x + 0.3 * u, y + 0.3 * u), fill=fg)
 
 
-def _icon_comment(d: ImageDraw.ImageDraw, cx: float, cy: float, u: float, fg: RGB, bg: RGB) -> None:
+def _icon_comment(d: ImageDraw.ImageDraw, cx: float, cy: float, u: float, fg: Ink, bg: Ink) -> None:
     d.rounded_rectangle((cx - u, cy - 0.8 * u, cx + u, cy + 0.45 * u), radius=0.35 * u, fill=fg)
     d.polygon(
         [(cx - 0.5 * u, cy + 0.3 * u), (cx - 0.05 * u, cy + 0.3 * u), (cx - 0.65 * u, cy + u)],
@@ -379,12 +351,12 @@ def _flame(cx: float, cy: float, u: float) -> list[Point]:
     )
 
 
-def _icon_flame(d: ImageDraw.ImageDraw, cx: float, cy: float, u: float, fg: RGB, bg: RGB) -> None:
+def _icon_flame(d: ImageDraw.ImageDraw, cx: float, cy: float, u: float, fg: Ink, bg: Ink) -> None:
     d.polygon(_flame(cx, cy, u), fill=fg)
     d.polygon(_flame(cx + 0.02 * u, cy + 0.47 * u, 0.42 * u), fill=bg)
 
 
-def _icon_trophy(d: ImageDraw.ImageDraw, cx: float, cy: float, u: float, fg: RGB, bg: RGB) -> None:
+def _icon_trophy(d: ImageDraw.ImageDraw, cx: float, cy: float, u: float, fg: Ink, bg: Ink) -> None:
     w = max(1, round(0.13 * u))
     for side in (-1, 1):
         hx = cx + side * 0.62 * u
@@ -397,9 +369,9 @@ def _icon_trophy(d: ImageDraw.ImageDraw, cx: float, cy: float, u: float, fg: RGB
     )
 
 
-def _icon_heart(d: ImageDraw.ImageDraw, cx: float, cy: float, u: float, fg: RGB, bg: RGB) -> None:
+def _icon_heart(d: ImageDraw.ImageDraw, cx: float, cy: float, u: float, fg: Ink, bg: Ink) -> None:
     s = u / 16.5
-    pts = []
+    pts: list[Point] = []
     for i in range(96):
         t = 2 * math.pi * i / 96
         x = 16 * math.sin(t) ** 3
@@ -409,7 +381,7 @@ def _icon_heart(d: ImageDraw.ImageDraw, cx: float, cy: float, u: float, fg: RGB,
 
 
 def _icon_megaphone(
-    d: ImageDraw.ImageDraw, cx: float, cy: float, u: float, fg: RGB, bg: RGB
+    d: ImageDraw.ImageDraw, cx: float, cy: float, u: float, fg: Ink, bg: Ink
 ) -> None:
     x0 = cx - 0.15 * u  # shift left so the sound waves stay in the box
     d.polygon(
@@ -437,7 +409,7 @@ def _icon_megaphone(
         d.arc((ax - r, cy - r, ax + r, cy + r), -40, 40, fill=fg, width=w)
 
 
-def _icon_book(d: ImageDraw.ImageDraw, cx: float, cy: float, u: float, fg: RGB, bg: RGB) -> None:
+def _icon_book(d: ImageDraw.ImageDraw, cx: float, cy: float, u: float, fg: Ink, bg: Ink) -> None:
     for side in (-1, 1):
         inner, outer = cx + side * 0.06 * u, cx + side * u
         d.polygon(
@@ -456,12 +428,12 @@ def _icon_book(d: ImageDraw.ImageDraw, cx: float, cy: float, u: float, fg: RGB, 
             d.line([(a, y), (b, y - 0.1 * u)], fill=bg, width=w)
 
 
-def _icon_target(d: ImageDraw.ImageDraw, cx: float, cy: float, u: float, fg: RGB, bg: RGB) -> None:
+def _icon_target(d: ImageDraw.ImageDraw, cx: float, cy: float, u: float, fg: Ink, bg: Ink) -> None:
     for r, c in ((1.0, fg), (0.76, bg), (0.56, fg), (0.34, bg), (0.16, fg)):
         d.ellipse((cx - r * u, cy - r * u, cx + r * u, cy + r * u), fill=c)
 
 
-def _icon_check(d: ImageDraw.ImageDraw, cx: float, cy: float, u: float, fg: RGB, bg: RGB) -> None:
+def _icon_check(d: ImageDraw.ImageDraw, cx: float, cy: float, u: float, fg: Ink, bg: Ink) -> None:
     d.line(
         [
             (cx - 0.75 * u, cy + 0.02 * u),
@@ -489,7 +461,7 @@ ICONS: dict[str, IconDrawer] = {
 
 
 def draw_icon(
-    draw: ImageDraw.ImageDraw, icon: str, centre: Point, half_size: float, fg: RGB, bg: RGB
+    draw: ImageDraw.ImageDraw, icon: str, centre: Point, half_size: float, fg: Ink, bg: Ink
 ) -> None:
     """Draw a named icon (also used by the award card)."""
     ICONS[icon](draw, centre[0], centre[1], half_size, fg, bg)
@@ -513,15 +485,15 @@ def _render(art: BadgeArt) -> Image.Image:
     c = big / 2
     r = big * 0.46
     ring = parse_colour("tier", TIERS[art.tier]) if art.tier is not None else None
-    outer = ring if ring is not None else _mix(colour, (0, 0, 0), 0.25)
+    outer = ring if ring is not None else mix(colour, (0, 0, 0), 0.25)
     canvas = Image.new("RGB", (big, big), outer)
     mask = Image.new("L", (big, big), 0)
     d = ImageDraw.Draw(canvas)
     m = ImageDraw.Draw(mask)
     _fill_shape(m, art.shape, c, c, r, 255)
     if ring is not None:
-        _fill_shape(d, art.shape, c, c, r * 0.93, _mix(ring, (0, 0, 0), 0.25))
-        _fill_shape(d, art.shape, c, c, r * 0.9, _mix(ring, (255, 255, 255), 0.35))
+        _fill_shape(d, art.shape, c, c, r * 0.93, mix(ring, (0, 0, 0), 0.25))
+        _fill_shape(d, art.shape, c, c, r * 0.9, mix(ring, (255, 255, 255), 0.35))
         inner = r * 0.84
     else:
         inner = r * 0.94
@@ -529,7 +501,7 @@ def _render(art: BadgeArt) -> Image.Image:
     # A lighter inner line: gives the flat shape some depth.
     outline = _shape(art.shape, c, c, inner * 0.93)
     line_w = max(1, round(big * 0.006))
-    light = _mix(colour, (255, 255, 255), 0.3)
+    light = mix(colour, (255, 255, 255), 0.3)
     if outline is None:
         rr = inner * 0.93
         d.ellipse((c - rr, c - rr, c + rr, c + rr), outline=light, width=line_w)
@@ -539,7 +511,7 @@ def _render(art: BadgeArt) -> Image.Image:
     draw_icon(d, art.icon, (c, big * 0.355), big * 0.15, _ink_on(colour), colour)
 
     # The ribbon carrying the name, wider than the shape, with notched ends.
-    ribbon = _mix(colour, (0, 0, 0), 0.35)
+    ribbon = mix(colour, (0, 0, 0), 0.35)
     top, bottom = big * 0.585, big * 0.805
     left, right, notch = big * 0.03, big * 0.97, big * 0.045
     mid = (top + bottom) / 2
@@ -556,7 +528,7 @@ def _render(art: BadgeArt) -> Image.Image:
     edge = max(1, round(big * 0.004))
     d.line(
         [(left + notch * 1.6, top + edge * 2), (right - notch * 1.6, top + edge * 2)],
-        fill=_mix(ribbon, (255, 255, 255), 0.2),
+        fill=mix(ribbon, (255, 255, 255), 0.2),
         width=edge,
     )
 

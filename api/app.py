@@ -88,7 +88,7 @@ def _invalid_input(request: Request, exc: ValidationException) -> Response:
 def create_app(
     config: ApiConfig | None = None, on_app_init: Sequence[OnAppInitHandler] = ()
 ) -> Litestar:
-    """The API; ``on_app_init`` adds more to it (``admin.web.install_pages``: the web pages, /admin/)."""
+    """The API; ``on_app_init`` adds more to it (``admin.pages.install_pages``: the web pages, /admin/)."""
     config = config or ApiConfig.from_env()
     runtime = Runtime(config)
     app_config = AppConfig(

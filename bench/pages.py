@@ -219,7 +219,7 @@ def serve(url: str, port: int) -> None:
     """The child process: the API with the web pages, as ``plaudit serve`` runs it, minus worker and limit."""
     import uvicorn
 
-    import admin.web
+    import admin.pages
     from api.app import create_app
     from api.config import ApiConfig
 
@@ -228,7 +228,7 @@ def serve(url: str, port: int) -> None:
     config = ApiConfig(
         database_url=url, jwt_secret=JWT_SECRET, run_worker=False, rate_limit_per_second=0
     )
-    app = create_app(config, on_app_init=[admin.web.install_pages])
+    app = create_app(config, on_app_init=[admin.pages.install_pages])
     uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, log_level="warning")
 
 

@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 from litestar.plugins.jinja import JinjaTemplateEngine
 
-from admin.web.i18n import NL, install_translations, translator
+from admin.pages.i18n import NL, install_translations, translator
 from engine.insight.simulate import SideTotals, Simulation
 from tests.test_api import prepared_database
 from tests.test_pages import RAISED, RULES, Site, running_site, score_october
 
-WEB = Path(__file__).resolve().parent.parent / "admin" / "web"
+WEB = Path(__file__).resolve().parent.parent / "admin" / "pages"
 TEMPLATES = WEB / "templates"
 #: ``_("…")`` or ``_('…')`` with a literal first argument, in a template or in a handler.
 MESSAGE = re.compile(r"""(?<![\w.])_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
@@ -51,7 +51,7 @@ def test_every_template_message_has_dutch() -> None:
 
 
 def test_every_handler_message_has_dutch() -> None:
-    used = {(path.name, message) for path in sorted(WEB.glob("*.py")) for message in messages(path)}
+    used = {(path.name, message) for path in sorted(WEB.rglob("*.py")) for message in messages(path)}
     assert {name for name, _ in used} >= {"kpis.py", "month_close.py", "profile.py"}
     missing = sorted(f"{name}: {message!r}" for name, message in used if message not in NL)
     assert not missing, "no Dutch for:\n" + "\n".join(missing)

@@ -30,7 +30,7 @@ from PIL import Image
 
 from admin.cli import main as plaudit
 from admin.cli.serve import _sign
-from admin.web import install_pages
+from admin.pages import install_pages
 from api.app import create_app
 from api.config import ApiConfig
 from engine.people.roster import import_roster

@@ -31,7 +31,7 @@ def serve(ctx: click.Context, host: str, port: int, demo: bool, until: datetime 
     """Run the API with an in-process worker (the embedded default: SQLite, no other servers)."""
     import uvicorn
 
-    from admin.web import install_pages
+    from admin.pages import install_pages
     from api.app import create_app
 
     try:

@@ -17,16 +17,16 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from admin.web._page import unknown_path
-from admin.web.board import BoardPage
-from admin.web.i18n import install_translations
-from admin.web.kpis import KpiPage
-from admin.web.login import LoginPages, page_session, session_secret
-from admin.web.month_close import MonthClosePage
-from admin.web.piccolo_admin import piccolo_admin
-from admin.web.profile import ProfilePage
-from admin.web.rules_editor import RulesEditorPage
-from admin.web.shoutouts import ShoutoutsPage
+from admin.pages._page import unknown_path
+from admin.pages.employee.board import BoardPage
+from admin.pages.employee.profile import ProfilePage
+from admin.pages.employee.shoutouts import ShoutoutsPage
+from admin.pages.hr.kpis import KpiPage
+from admin.pages.hr.month_close import MonthClosePage
+from admin.pages.hr.piccolo_admin import piccolo_admin
+from admin.pages.hr.rules_editor import RulesEditorPage
+from admin.pages.i18n import install_translations
+from admin.pages.login import LoginPages, page_session, session_secret
 from api.app import API_PATHS
 
 __all__ = ["install_pages"]

@@ -28,8 +28,8 @@ from litestar.response import Redirect, Template
 from litestar.security.session_auth import SessionAuth
 from msgspec import Struct
 
-from admin.web._page import PageController, render, safe_next
-from admin.web.i18n import LANGUAGE_COOKIE, LANGUAGES
+from admin.pages._page import PageController, render, safe_next
+from admin.pages.i18n import LANGUAGE_COOKIE, LANGUAGES
 from api.auth import ROLE_SCOPES, Principal, principal_from_token
 from api.config import ApiConfig
 from api.runtime import Runtime

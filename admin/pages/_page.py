@@ -17,7 +17,7 @@ from litestar.exceptions import (
 from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Redirect, Template
 
-from admin.web.i18n import language_of, translator
+from admin.pages.i18n import language_of, translator
 from api.auth import Principal
 from api.runtime import Runtime
 from engine.people.directory import Person

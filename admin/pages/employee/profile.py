@@ -9,9 +9,9 @@ from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from msgspec import Struct
 
-from admin.web._page import PageController, page_language, render, runtime_of, viewer_of
-from admin.web.charts import bar_chart
-from admin.web.i18n import translator
+from admin.pages._page import PageController, page_language, render, runtime_of, viewer_of
+from admin.pages.charts import bar_chart
+from admin.pages.i18n import translator
 from api.employees import person_for, profile_of
 from engine.people.directory import VISIBILITIES, Person, ledger_page, set_visibility, weekly_points
 from engine.rewards.badges import badge_progress, earned_badges

@@ -12,8 +12,8 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from msgspec import Struct
 
-from admin.web._page import PageController, actor_of, page_language, render, runtime_of
-from admin.web.i18n import translator
+from admin.pages._page import PageController, actor_of, page_language, render, runtime_of
+from admin.pages.i18n import translator
 from api.auth import requires_admin
 from engine import clock
 from engine.rewards.awards import (

@@ -9,7 +9,7 @@ from litestar.params import FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from msgspec import Struct
 
-from admin.web._page import PageController, render, runtime_of, viewer_of
+from admin.pages._page import PageController, render, runtime_of, viewer_of
 from engine.people.shoutouts import ShoutoutError, allowance, feed, give_shoutout
 
 __all__ = ["ShoutoutsPage"]

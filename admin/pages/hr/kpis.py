@@ -8,9 +8,9 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from admin.web._page import PageController, page_language, render, runtime_of
-from admin.web.charts import bar_chart, line_chart
-from admin.web.i18n import translator
+from admin.pages._page import PageController, page_language, render, runtime_of
+from admin.pages.charts import bar_chart, line_chart
+from admin.pages.i18n import translator
 from api.auth import requires_admin
 from engine.insight.kpis import KPI_PERIODS, KpiError, PeriodKpis, compute_kpis, kpis_csv
 

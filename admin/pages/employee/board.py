@@ -9,7 +9,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
-from admin.web._page import PageController, render, runtime_of, viewer_of
+from admin.pages._page import PageController, render, runtime_of, viewer_of
 from api.leaderboards import BoardView, board_view
 from engine.boards.sql import period_key
 from engine.defaults import BOARD_POINTS

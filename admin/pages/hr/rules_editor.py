@@ -14,7 +14,7 @@ from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from msgspec import Struct
 
-from admin.web._page import PageController, actor_of, render, runtime_of
+from admin.pages._page import PageController, actor_of, render, runtime_of
 from api.auth import requires_admin
 from engine.insight.simulate import simulate_recent
 from engine.scoring.rulesets import PublishError, publish

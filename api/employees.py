@@ -16,14 +16,8 @@ from api.auth import Principal, requires_read
 from api.problems import problem
 from api.runtime import Runtime
 from engine.defaults import BOARD_POINTS
-from engine.people.directory import (
-    VISIBILITIES,
-    Person,
-    caps_reached,
-    ledger_page,
-    period_scores,
-    set_visibility,
-)
+from engine.people.directory import VISIBILITIES, Person, set_visibility
+from engine.people.profile import caps_reached, ledger_page, period_scores
 
 __all__ = ["EmployeeController", "LedgerItem", "Profile", "ledger_item", "person_for", "profile_of"]
 

@@ -1,10 +1,7 @@
 """``GET /v1/leaderboards/{board}``: top N, the asker's own rank even outside the page, and team boards.
 
-Served by ``runtime.pages`` (engine.boards.pages): the in-memory boards of the embedded default or the Redis
-sorted sets of the scaled setup (SQL while Redis is down), so top 10 and around-me never cost a SQL COUNT per
-request while the boards are up. Visibility is the employee's choice:
-hidden people are left out of everyone else's view (and ranks are counted among the visible), team-only people
-appear on their team's board only; everyone always sees themselves.
+The view itself (``engine.boards.view``) is shared with the board page; this controller checks the request
+and decides whether the view may be built on the event loop (in-memory boards) or must go to a thread.
 """
 
 from __future__ import annotations
@@ -12,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import anyio
-import msgspec
 from litestar import Controller, Request, get
 from litestar.datastructures import State
 from litestar.params import FromPath, Parameter
@@ -20,50 +16,10 @@ from litestar.params import FromPath, Parameter
 from api.auth import Principal, requires_read
 from api.problems import problem
 from api.runtime import Runtime
-from engine.boards.pages import BoardPage, team_page
-from engine.boards.redis import Row as PageRow
 from engine.boards.sql import PERIOD_NAMES, period_key
-from engine.people.directory import Directory, Person
+from engine.boards.view import BoardView, board_view
 
-__all__ = ["BoardView", "LeaderboardController", "Row", "TeamRow", "board_view"]
-
-
-class Row(msgspec.Struct):
-    #: None: no points in the period yet, so not ranked (the asker's own row, shown all the same).
-    rank: int | None
-    employee: str
-    name: str
-    team: str
-    points: int
-    me: bool = False
-
-
-class TeamRow(msgspec.Struct):
-    rank: int
-    team: str
-    members: int
-    points: int
-    per_member: float
-
-
-class BoardView(msgspec.Struct):
-    board: str
-    period: str
-    ties: str
-    team: str | None
-    rows: list[Row]
-    me: Row | None = None
-    around: list[Row] = []
-    teams: list[TeamRow] = []
-
-
-def _rows(rows: list[PageRow], directory: Directory, viewer: str | None) -> list[Row]:
-    # An id the directory does not know yet (a roster change since it was loaded) is left out until it is.
-    return [
-        Row(rank, p.external_id, p.name, p.team, points, p.external_id == viewer)
-        for employee, points, rank in rows
-        if (p := directory.get(employee)) is not None
-    ]
+__all__ = ["LeaderboardController"]
 
 
 class LeaderboardController(Controller):
@@ -119,83 +75,20 @@ class LeaderboardController(Controller):
             raise problem(404, f"{around!r} is not on this board")
 
         def view() -> BoardView:
-            return board_view(runtime, board, key, team, limit, centre, viewer, by)
+            return board_view(
+                runtime.pages,
+                runtime.directory,
+                rules.ties,
+                board,
+                key,
+                team,
+                limit,
+                centre,
+                viewer,
+                by,
+            )
 
         if runtime.pages.is_instant(board, key):
             return view()
         # Redis, or a first ask that loads the period from the standings: off the event loop.
         return await anyio.to_thread.run_sync(view)
-
-
-def board_view(
-    runtime: Runtime,
-    board: str,
-    key: str,
-    team: str | None,
-    limit: int,
-    centre: Person | None,
-    viewer: str | None,
-    by: str = "employee",
-) -> BoardView:
-    """One board as ``viewer`` sees it (the API's answer and the board page's content); may query: call it off
-    the event loop unless ``runtime.pages.is_instant``."""
-    rules = runtime.rules
-    if by == "team":
-        return BoardView(board, key, rules.ties, None, [], teams=_team_rows(runtime, board, key))
-    directory = runtime.directory
-    page = _page(runtime, board, key, team, limit, centre, viewer)
-    me = _rows([page.me], directory, viewer)[0] if page.me else None
-    if me is None and centre is not None and (team is None or centre.team == team):
-        # Nothing in this period yet: the asker still sees themselves, with 0 points and no rank.
-        me = Row(
-            None, centre.external_id, centre.name, centre.team, 0, centre.external_id == viewer
-        )
-    return BoardView(
-        board,
-        key,
-        rules.ties,
-        team,
-        _rows(page.rows, directory, viewer),
-        me=me,
-        around=_rows(page.around, directory, viewer),
-    )
-
-
-def _page(
-    runtime: Runtime,
-    board: str,
-    period: str,
-    team: str | None,
-    limit: int,
-    centre: Person | None,
-    viewer: str | None,
-) -> BoardPage:
-    pages = runtime.pages
-    if team is None:
-        # The company board as others see it: public employees only, ranked among themselves.
-        return pages.company(board, period, limit, centre.id if centre else None)
-    directory = runtime.directory
-
-    def keep(employee_id: int) -> bool:
-        p = directory.get(employee_id)
-        return p is not None and (p.visibility != "hidden" or p.external_id == viewer)
-
-    on_team = centre is not None and centre.team == team
-    return team_page(
-        pages.team(board, period, team), limit, centre.id if on_team and centre else None, keep
-    )
-
-
-def _team_rows(runtime: Runtime, board: str, period: str) -> list[TeamRow]:
-    """Points per active member: team sizes differ, so raw sums would crown the biggest team."""
-    sizes = runtime.directory.teams()
-    totals = dict.fromkeys(sizes, 0) | {
-        t: n for t, n in runtime.pages.team_totals(board, period).items() if t in sizes
-    }
-    ordered = sorted(totals, key=lambda t: (-totals[t] / sizes[t], t))
-    out: list[TeamRow] = []
-    for i, t in enumerate(ordered):
-        per = round(totals[t] / sizes[t], 2)
-        rank = out[-1].rank if out and out[-1].per_member == per else i + 1
-        out.append(TeamRow(rank, t, sizes[t], totals[t], per))
-    return out

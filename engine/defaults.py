@@ -3,6 +3,7 @@
 import os
 
 __all__ = [
+    "ALL_TIME",
     "BATCH_SIZE",
     "BOARDS_CHECK_SECONDS",
     "BOARD_POINTS",
@@ -41,6 +42,9 @@ BATCH_SIZE = 5000
 
 #: Replay has no one waiting on the lock and the whole history ahead: bigger transactions, fewer page rewrites.
 REPLAY_BATCH_SIZE = 20000
+
+#: The period key of the all-time standings (beside day, week, month and quarter keys).
+ALL_TIME = "all"
 
 #: The board every rule feeds; later boards (referrals, per campaign) get their own names.
 BOARD_POINTS = "points"

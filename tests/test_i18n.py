@@ -51,7 +51,9 @@ def test_every_template_message_has_dutch() -> None:
 
 
 def test_every_handler_message_has_dutch() -> None:
-    used = {(path.name, message) for path in sorted(WEB.rglob("*.py")) for message in messages(path)}
+    used = {
+        (path.name, message) for path in sorted(WEB.rglob("*.py")) for message in messages(path)
+    }
     assert {name for name, _ in used} >= {"kpis.py", "month_close.py", "profile.py"}
     missing = sorted(f"{name}: {message!r}" for name, message in used if message not in NL)
     assert not missing, "no Dutch for:\n" + "\n".join(missing)

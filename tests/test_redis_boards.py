@@ -25,7 +25,8 @@ from engine.boards.redis import (
     sql_top,
     team_view,
 )
-from engine.boards.standings import ALL_TIME, StandingDeltas
+from engine.boards.standings import StandingDeltas
+from engine.defaults import ALL_TIME
 from engine.storage.database import Database, DatabaseConfig, open_database
 from tests.redis_server import started_server
 

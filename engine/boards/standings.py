@@ -11,12 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.defaults import BOARD_POINTS
+from engine.defaults import ALL_TIME, BOARD_POINTS
 from engine.storage.database import Database
 
 __all__ = ["ALL_TIME", "StandingDeltas"]
-
-ALL_TIME = "all"
 
 
 @dataclass

@@ -1,10 +1,8 @@
-"""Outbound rewards that points trigger: a milestone reached, and a month's points paid out.
+"""Monthly payouts: a month's points paid out through a connector.
 
-Badges and awards queue their messages where they are given (``engine.rewards.badges``, ``engine.rewards.awards``);
-this module holds the two triggers that look at points:
+Badges, awards and milestones queue their messages where they are given (``engine.rewards.badges``,
+``engine.rewards.awards``, ``engine.rewards.milestones``); this module holds the trigger that closes a month:
 
-* ``points_milestone``: in the scoring transaction, when an employee's all-time points cross a reward's
-  ``points`` (from below it to at or above it).
 * ``monthly_payout``: when a month closes, each employee's points of that month at the reward's rate (10 points =
   1 EUR), within a budget per department. A department over its budget is paid pro rata: everyone gets the
   same share of what they earned, rounded down to the cent, so the budget is never exceeded. Closed once per
@@ -19,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 from engine import clock
-from engine.boards.standings import ALL_TIME, StandingDeltas
 from engine.defaults import BOARD_POINTS
 from engine.rewards.outbox import RewardCause, employee_values, queue_rewards, render
 from engine.storage.database import Database
@@ -35,39 +32,11 @@ __all__ = [
     "close_payout",
     "payout_due",
     "payout_lines",
-    "queue_milestones",
 ]
 
 #: A month's payout waits this long after the month ended, for late events (as an award's default grace).
 PAYOUT_GRACE_HOURS = 48
 _CENT = Decimal("0.01")
-
-
-def queue_milestones(db: Database, rules: CompiledRules, standings: StandingDeltas) -> int:
-    """Messages for the all-time milestones this batch's points crossed; after ``standings.write``, in the
-    same transaction (the stored total is the new one, so the old one is it minus the batch's delta)."""
-    milestones = sorted({r.points for r in rules.rewards if r.trigger == "points_milestone"})
-    if not milestones:
-        return 0
-    gained = {
-        employee: delta[0]
-        for (board, period, employee), delta in standings.deltas.items()
-        if board == BOARD_POINTS and period == ALL_TIME and delta[0] > 0
-    }
-    if not gained:
-        return 0
-    totals = db.query_in(
-        'SELECT employee, score FROM "standing" WHERE board = ? AND period = ? AND employee IN ({in})',
-        sorted(gained),
-        [BOARD_POINTS, ALL_TIME],
-    )
-    causes = [
-        RewardCause(int(employee), {"milestone.points": mark, "points": score})
-        for employee, score in totals
-        for mark in milestones
-        if score - gained[int(employee)] < mark <= score
-    ]
-    return queue_rewards(db, rules, "points_milestone", causes) if causes else 0
 
 
 class PayoutError(ValueError):

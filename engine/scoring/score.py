@@ -25,7 +25,7 @@ from engine.boards.standings import StandingDeltas
 from engine.defaults import BATCH_SIZE
 from engine.people.directory import resolve_employees
 from engine.rewards.badges import badge_award_row, insert_badge_awards
-from engine.rewards.payouts import queue_milestones
+from engine.rewards.milestones import queue_milestones
 from engine.scoring.rulesets import RuleBook, load_rulebook
 from engine.storage.database import Database
 

@@ -10,8 +10,8 @@ from litestar.params import FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
 from admin.pages._page import PageController, render, runtime_of, viewer_of
-from api.leaderboards import BoardView, board_view
 from engine.boards.sql import period_key
+from engine.boards.view import BoardView, board_view
 from engine.defaults import BOARD_POINTS
 from engine.rewards.badges import badges_of
 
@@ -44,7 +44,15 @@ class BoardPage(PageController):
         team = person.team if person and whose == "team" and person.team else None
         key = period_key(runtime.rules, period)
         view: BoardView = board_view(
-            runtime, BOARD_POINTS, key, team, TOP, person, person.external_id if person else None
+            runtime.pages,
+            directory,
+            runtime.rules.ties,
+            BOARD_POINTS,
+            key,
+            team,
+            TOP,
+            person,
+            person.external_id if person else None,
         )
         shown = [*view.rows, *view.around, *([view.me] if view.me else [])]
         found = {

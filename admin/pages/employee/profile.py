@@ -13,7 +13,8 @@ from admin.pages._page import PageController, page_language, render, runtime_of,
 from admin.pages.charts import bar_chart
 from admin.pages.i18n import translator
 from api.employees import person_for, profile_of
-from engine.people.directory import VISIBILITIES, Person, ledger_page, set_visibility, weekly_points
+from engine.people.directory import VISIBILITIES, Person, set_visibility
+from engine.people.profile import ledger_page, weekly_points
 from engine.rewards.badges import badge_progress, earned_badges
 
 __all__ = ["ProfilePage"]

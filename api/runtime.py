@@ -25,10 +25,9 @@ from engine.boards.pages import BoardPages, MemoryPages, RedisPages
 from engine.boards.redis import RedisBoards
 from engine.boards.sql import PERIOD_NAMES, period_key
 from engine.defaults import BOARD_POINTS, BOARDS_CHECK_SECONDS
-from engine.jobs.embedded import EmbeddedWorker, WorkerConfig
+from engine.jobs.embedded import EmbeddedWorker, OutboxWorker, WorkerConfig
 from engine.jobs.shards import enqueue_shards
 from engine.people.directory import Directory
-from engine.rewards.outbox import OutboxWorker
 from engine.scoring.intake import EventOutcome, IntakeWriter
 from engine.scoring.rulesets import (
     PublishedRules,

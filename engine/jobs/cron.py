@@ -13,7 +13,7 @@ scheduler. Each job is idempotent and safe to run twice at once (two schedulers 
 * :func:`deliver_outbox` (every 5 seconds): the outbox messages due now go to their HR systems.
 
 The job functions take only JSON-able arguments and find the database, rules and Redis themselves (the
-worker's cached connection and rulebook, :class:`engine.jobs.shards._WorkerState`); the ``run_*`` functions do
+worker's cached connection and rulebook, :class:`engine.jobs.shards.WorkerState`); the ``run_*`` functions do
 the work with what they are given, for ``plaudit cron --once`` and tests.
 """
 
@@ -33,7 +33,7 @@ from rq.cron import CronJob, CronScheduler
 from engine import clock
 from engine.boards.redis import RedisBoards
 from engine.defaults import BOARD_POINTS, env_int
-from engine.jobs.shards import QUEUE_NAME, _WorkerState, sweep
+from engine.jobs.shards import QUEUE_NAME, WorkerState, sweep
 from engine.people.roster import unpark_events
 from engine.rewards.outbox import Connectors, deliver_due
 from engine.rewards.payouts import close_due_payouts
@@ -331,7 +331,7 @@ def _context() -> tuple[Database, RuleBook, redis.Redis]:
     job (a script), the Redis of ``REDIS_URL``."""
     from rq import get_current_job
 
-    db, book = _WorkerState.get()
+    db, book = WorkerState.get()
     job = get_current_job()
     if job is not None:
         return db, book, job.connection

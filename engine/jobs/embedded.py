@@ -1,8 +1,10 @@
-"""The embedded worker: scores the inbox in a background thread of the API process.
+"""The embedded default's background threads in the API process: scoring and outbox delivery.
 
-Intake only stores events; this thread picks them up batch by batch (``process_batch``), so a request never
-waits for scoring. Intake wakes it; otherwise it polls. A failing batch is rolled back and tried again after a
-pause, so nothing is lost or half-applied. In the scaled setup RQ workers do this job instead.
+Intake only stores events; the scoring thread picks them up batch by batch (``process_batch``), so a request
+never waits for scoring. Intake wakes it; otherwise it polls. A failing batch is rolled back and tried again
+after a pause, so nothing is lost or half-applied. The outbox thread delivers reward messages when they are
+due. In the scaled setup RQ workers and the cron do both jobs instead (``engine.jobs.shards``,
+``engine.jobs.cron``).
 """
 
 from __future__ import annotations
@@ -12,18 +14,23 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 from engine.defaults import BATCH_SIZE
+from engine.jobs.background import BackgroundThread
+from engine.rewards.outbox import Connectors, DeliveryConfig, deliver_due, has_messages
 from engine.scoring.rulesets import PublishedRules
 from engine.scoring.score import ProcessResult, process_batch
-from engine.storage.database import DatabaseConfig, open_database
+from engine.storage.database import Database, DatabaseConfig, open_database
+from rules import CompiledRules
 
-__all__ = ["EmbeddedWorker", "WorkerConfig", "WorkerStats"]
+__all__ = ["EmbeddedWorker", "OutboxWorker", "WorkerConfig", "WorkerStats"]
 
 log = logging.getLogger("plaudit.worker")
+outbox_log = logging.getLogger("plaudit.outbox")
 
 
 @dataclass(frozen=True)
@@ -55,38 +62,23 @@ class WorkerStats:
     started_at: float = field(default_factory=time.time)
 
 
-class EmbeddedWorker:
+class EmbeddedWorker(BackgroundThread):
     """A daemon thread running ``process_batch`` until stopped; ``on_batch`` sees each committed batch."""
 
     def __init__(
         self, config: WorkerConfig, on_batch: Callable[[ProcessResult], None] | None = None
     ) -> None:
+        super().__init__("plaudit-worker")
         self.config = config
         self.on_batch = on_batch
         self.stats = WorkerStats()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._rules = PublishedRules()
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="plaudit-worker", daemon=True)
-        self._thread.start()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
+    def run(self) -> None:
         db = open_database(DatabaseConfig(url=self.config.database_url, migrate=False))
         db.write_lock = self.config.write_lock
         try:
-            while not self._stop.is_set():
+            while not self.stopping:
                 try:
                     started = time.perf_counter()
                     with self.config.batch_lock:
@@ -102,11 +94,10 @@ class EmbeddedWorker:
                     log.exception(
                         "scoring batch failed; retrying in %.0fs", self.config.retry_seconds
                     )
-                    self._stop.wait(self.config.retry_seconds)
+                    self.pause(self.config.retry_seconds)
                     continue
                 if not result.events:
-                    self._wake.wait(self.config.idle_seconds)
-                    self._wake.clear()
+                    self.idle(self.config.idle_seconds)
                     continue
                 s = self.stats
                 s.batches += 1
@@ -116,3 +107,38 @@ class EmbeddedWorker:
                 s.last_batch_at = time.time()
         finally:
             db.close()
+
+
+class OutboxWorker(BackgroundThread):
+    """The embedded delivery loop: a thread that delivers what is due, then sleeps a second or until woken
+    (messages queued by another process are seen within a second; a retry is due 5 s after at the soonest)."""
+
+    def __init__(
+        self,
+        open_db: Callable[[], Database],
+        rules: Callable[[], CompiledRules | None],
+        config: DeliveryConfig | None = None,
+        idle_seconds: float = 1.0,
+    ) -> None:
+        super().__init__("plaudit-outbox")
+        self._open_db = open_db
+        self._rules = rules
+        self._config = config or DeliveryConfig()
+        self._idle = idle_seconds
+        self.connectors = Connectors()
+
+    def closed(self) -> None:
+        self.connectors.close()
+
+    def run(self) -> None:
+        db = self._open_db()
+        with ThreadPoolExecutor(self._config.threads, thread_name_prefix="plaudit-outbox") as pool:
+            while not self.stopping:
+                rules = self._rules()
+                try:
+                    if rules is not None and has_messages(db):
+                        deliver_due(db, rules, self.connectors, self._config, pool=pool)
+                except Exception:  # keep delivering: the messages are safe in the database
+                    outbox_log.exception("outbox delivery failed; trying again")
+                self.idle(self._idle)
+        db.close()

@@ -30,6 +30,7 @@ from engine.storage.database import Database, DatabaseConfig, open_database
 __all__ = [
     "QUEUE_NAME",
     "DispatchConfig",
+    "WorkerState",
     "enqueue_shards",
     "retry_failed",
     "score_shard",
@@ -91,8 +92,9 @@ def retry_failed(connection: redis.Redis) -> int:
     return len(ids)
 
 
-class _WorkerState:
-    """What a worker process keeps between jobs: its connection and the compiled rulebook."""
+class WorkerState:
+    """What an RQ worker process keeps between jobs (the scoring job and the cron jobs alike): its database
+    connection and the compiled rulebook."""
 
     db: Database | None = None
     rules = PublishedRules()
@@ -123,7 +125,7 @@ def score_shard(shard: int, batch_size: int = BATCH_SIZE) -> dict[str, Any]:
     if connection is not None:
         # From now on new events of this shard enqueue a new job: nothing that arrives while we work is missed.
         connection.delete(f"{_QUEUED_KEY}{shard}")
-    db, book = _WorkerState.get()
+    db, book = WorkerState.get()
     boards = (
         RedisBoards(connection, ties=book.current.ties if book.current else "shared")
         if connection

@@ -12,7 +12,7 @@ delivery worker sends it afterwards, as often as it takes:
 * an endpoint that answers 410 Gone is disabled (``connector_state``): its messages wait, unclaimed, until HR
   re-sends (``plaudit outbox retry`` or ``POST /v1/outbox/retry``), which enables it again.
 
-Embedded, an :class:`OutboxWorker` thread delivers; scaled, RQ jobs run :func:`deliver_due`
+Embedded, an ``OutboxWorker`` thread (``engine.jobs.embedded``) delivers; scaled, RQ jobs run :func:`deliver_due`
 (``engine.jobs.shards.deliver_outbox``). Both are the same code, safe to run in several processes at once.
 """
 
@@ -45,10 +45,10 @@ __all__ = [
     "DeliveryConfig",
     "DeliveryResult",
     "OutboxLine",
-    "OutboxWorker",
     "RewardCause",
     "deliver_due",
     "employee_values",
+    "has_messages",
     "list_messages",
     "message_id",
     "queue_rewards",
@@ -514,56 +514,8 @@ def deliver_due(
     return total
 
 
-class OutboxWorker:
-    """The embedded delivery loop: a thread that delivers what is due, then sleeps a second or until woken
-    (messages queued by another process are seen within a second; a retry is due 5 s after at the soonest)."""
-
-    def __init__(
-        self,
-        open_db: Callable[[], Database],
-        rules: Callable[[], CompiledRules | None],
-        config: DeliveryConfig = DeliveryConfig(),
-        idle_seconds: float = 1.0,
-    ) -> None:
-        self._open_db = open_db
-        self._rules = rules
-        self._config = config
-        self._idle = idle_seconds
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.connectors = Connectors()
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="plaudit-outbox", daemon=True)
-        self._thread.start()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-        self.connectors.close()
-
-    def _run(self) -> None:
-        db = self._open_db()
-        with ThreadPoolExecutor(self._config.threads, thread_name_prefix="plaudit-outbox") as pool:
-            while not self._stop.is_set():
-                rules = self._rules()
-                try:
-                    if rules is not None and _has_messages(db):
-                        deliver_due(db, rules, self.connectors, self._config, pool=pool)
-                except Exception:  # keep delivering: the messages are safe in the database
-                    log.exception("outbox delivery failed; trying again")
-                self._wake.wait(self._idle)
-                self._wake.clear()
-        db.close()
-
-
-def _has_messages(db: Database) -> bool:
+def has_messages(db: Database) -> bool:
+    """Whether any message waits to be sent (a cheap check before a delivery round)."""
     return bool(
         db.query("SELECT 1 FROM \"outbox_message\" WHERE status IN ('pending', 'sending') LIMIT 1")
     )

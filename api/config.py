@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.defaults import env_int
+from engine.settings import env_int, settings
 
 __all__ = ["ApiConfig", "embedded_jwt_secret", "webhook_secret_variable"]
 
@@ -85,7 +85,7 @@ class ApiConfig:
         env = os.environ
         values: dict[str, object] = {
             "database_url": env.get("DATABASE_URL"),
-            "redis_url": env.get("REDIS_URL"),
+            "redis_url": settings().redis_url,
             "jwt_secret": env.get("PLAUDIT_JWT_SECRET"),
             "jwt_public_key": env.get("PLAUDIT_JWT_PUBLIC_KEY"),
             "jwt_algorithm": env.get(
@@ -94,8 +94,8 @@ class ApiConfig:
             "jwt_issuer": env.get("PLAUDIT_JWT_ISSUER"),
             "jwt_audience": env.get("PLAUDIT_JWT_AUDIENCE"),
             "session_secret": env.get("PLAUDIT_SESSION_SECRET"),
-            "rate_limit_per_second": env_int("PLAUDIT_RATE_LIMIT", 50),
-            "db_connections": env_int("PLAUDIT_DB_CONNECTIONS", 16, minimum=1),
+            "rate_limit_per_second": env_int(env, "PLAUDIT_RATE_LIMIT", 50),
+            "db_connections": env_int(env, "PLAUDIT_DB_CONNECTIONS", 16, minimum=1),
             "public_url": env.get("PLAUDIT_PUBLIC_URL", "http://localhost:8000").rstrip("/"),
             "issuer_email": env.get("PLAUDIT_ISSUER_EMAIL", "badges@example.com"),
             # off: this process only serves; separate workers score (see `plaudit worker`).

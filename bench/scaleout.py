@@ -54,13 +54,13 @@ import redis  # noqa: E402
 from rq import Queue, Worker  # noqa: E402
 
 from engine.boards.redis import RedisBoards  # noqa: E402
-from engine.defaults import SHARDS  # noqa: E402
 from engine.demo.generate import generate_events, generate_roster  # noqa: E402
 from engine.jobs.shards import QUEUE_NAME, enqueue_shards  # noqa: E402
 from engine.people.roster import RosterRow, import_roster  # noqa: E402
 from engine.scoring.intake import accept_events  # noqa: E402
 from engine.scoring.rulesets import load_rulebook, publish  # noqa: E402
 from engine.scoring.score import process_pending  # noqa: E402
+from engine.settings import settings  # noqa: E402
 from engine.storage.database import Database, DatabaseConfig, open_database  # noqa: E402
 from tests.redis_server import RedisServer, find_redis_server  # noqa: E402
 from tests.servers import PG_OPTIONS, create_database, find_pg_binary, postgres_server  # noqa: E402
@@ -444,7 +444,7 @@ def main() -> None:
     work = Workload(roster, list(islice(stream, args.events)))
     print(
         f"{args.events:,} events, {args.employees:,} employees, {args.workers} workers, "
-        f"{SHARDS} shards, intake batches of {args.intake_batch}; {os.cpu_count()} cores; "
+        f"{settings().shards} shards, intake batches of {args.intake_batch}; {os.cpu_count()} cores; "
         f"load average {os.getloadavg()[0]:.2f} at start"
     )
     if not args.skip_embedded:

@@ -1,33 +1,18 @@
-"""Defaults of where and how Plaudit runs; each can be changed by the environment variable named beside it."""
-
-import os
+"""Plaudit's constants, and the defaults of the settings the environment may change (``engine.settings``)."""
 
 __all__ = [
     "ALL_TIME",
     "BATCH_SIZE",
     "BOARDS_CHECK_SECONDS",
     "BOARD_POINTS",
+    "CLOSE_GRACE_SECONDS",
+    "CRON_INTERVALS",
     "DEFAULT_DATABASE_URL",
     "DEFAULT_RULES_PATH",
     "REPLAY_BATCH_SIZE",
     "SHARDS",
     "SOURCE_DEMO",
-    "env_int",
 ]
-
-
-def env_int(name: str, default: int, minimum: int = 0) -> int:
-    """A whole-number setting from the environment; a malformed one is refused by name."""
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"{name}: expected a whole number, got {raw!r}") from None
-    if value < minimum:
-        raise ValueError(f"{name}: expected at least {minimum}, got {value}")
-    return value
 
 
 #: ``DATABASE_URL``: the embedded default is a SQLite file in the working directory.
@@ -58,4 +43,18 @@ SOURCE_DEMO = "demo"
 #: ``PLAUDIT_SHARDS``: events are spread over this many shards by employee. Scaled workers score a shard at a
 #: time, one worker per shard at once, so each employee's events stay in order whatever the number of workers.
 #: Fixed for the life of a database: an event keeps the shard it was given at intake.
-SHARDS = env_int("PLAUDIT_SHARDS", 16, minimum=1)
+SHARDS = 16
+
+#: ``PLAUDIT_CLOSE_GRACE_SECONDS``: a period is closed this long after it ended, so late events (a tool's
+#: retries, a worker catching up) are in its final board.
+CLOSE_GRACE_SECONDS = 3600
+
+#: Seconds between runs of each cron job, each changed by the variable beside it: parked events retried and
+#: pending shards queued; reconciles of the current and previous periods' boards; looks for periods to close;
+#: outbox deliveries (a message's first retry is due 5 s after its first try).
+CRON_INTERVALS = {
+    "sweep_pending": ("PLAUDIT_SWEEP_INTERVAL", 60),
+    "reconcile_boards": ("PLAUDIT_RECONCILE_INTERVAL", 600),
+    "close_periods": ("PLAUDIT_CLOSE_INTERVAL", 900),
+    "deliver_outbox": ("PLAUDIT_OUTBOX_INTERVAL", 5),
+}

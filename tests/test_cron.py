@@ -24,7 +24,6 @@ from rq.cron import CronScheduler
 from rq.job import Job
 
 from engine.boards.redis import RedisBoards
-from engine.defaults import SHARDS
 from engine.jobs.cron import (
     CLOSED_PERIODS_KEY,
     close_periods,
@@ -37,6 +36,7 @@ from engine.jobs.shards import QUEUE_NAME
 from engine.scoring.intake import accept_events
 from engine.scoring.rulesets import load_rulebook
 from engine.scoring.score import process_pending
+from engine.settings import settings
 from engine.storage.database import Database, open_database
 from rules.periods import (
     PERIOD_KINDS,
@@ -219,9 +219,9 @@ def test_sweep_pending_scores_an_event_whose_employee_was_added_later(
     ((employee,),) = db.query('SELECT id FROM "employee" WHERE external_id = ?', ("E-NEW",))
     assert sweep_pending()["unparked"] == 1
     # Queued on the employee's own shard now, not the one its unknown ref hashed to.
-    assert queued_shards(env) == [employee % SHARDS]
+    assert queued_shards(env) == [employee % settings().shards]
     assert db.query('SELECT shard FROM "event" WHERE external_id = ?', ("share-1",)) == [
-        (employee % SHARDS,)
+        (employee % settings().shards,)
     ]
     work(env)
     assert db.query('SELECT status FROM "event" WHERE external_id = ?', ("share-1",)) == [("done",)]

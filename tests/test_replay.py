@@ -208,8 +208,8 @@ def test_sharded_workers_give_the_same_result(db_url: str) -> None:
     """Workers each taking shards (as scaled RQ workers do) score like one worker in order."""
     import threading
 
-    from engine.defaults import SHARDS
     from engine.scoring.score import process_batch
+    from engine.settings import settings
 
     reference = fresh(db_url)
     roster = generate_roster(30, seed=12)
@@ -235,7 +235,10 @@ def test_sharded_workers_give_the_same_result(db_url: str) -> None:
         finally:
             worker.close()
 
-    threads = [threading.Thread(target=work, args=(list(range(i, SHARDS, 3)),)) for i in range(3)]
+    threads = [
+        threading.Thread(target=work, args=(list(range(i, settings().shards, 3)),))
+        for i in range(3)
+    ]
     for t in threads:
         t.start()
     for t in threads:

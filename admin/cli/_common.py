@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from rich.console import Console
@@ -15,8 +15,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from engine.clock import parse_instant
 from engine.scoring.rulesets import RuleBook, default_rules_path, load_rulebook, publish
+from engine.settings import settings
 from engine.storage.database import Database, DatabaseConfig, open_database
 from rules import CompiledRules, RulesError, load_rules
+
+if TYPE_CHECKING:
+    import redis
 
 __all__ = [
     "INSTANT",
@@ -26,6 +30,7 @@ __all__ = [
     "fail",
     "open_db",
     "progress",
+    "redis_client",
     "rules_or_exit",
 ]
 
@@ -59,6 +64,16 @@ INSTANT = _Instant()
 def fail(message: str, code: int = 1) -> NoReturn:
     err.print(f"[red]error:[/red] {message}")
     sys.exit(code)
+
+
+def redis_client(why: str) -> redis.Redis:
+    """The scaled setup's Redis (``REDIS_URL``); without it, exit naming the variable and ``why`` it is needed."""
+    import redis  # only here: every other command starts without it
+
+    url = settings().redis_url
+    if not url:
+        fail(f"REDIS_URL is not set: {why}")
+    return redis.Redis.from_url(url)
 
 
 def open_db(ctx: click.Context) -> Database:

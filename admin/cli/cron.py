@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import click
 
-from admin.cli._common import console, err, fail, open_db
-
-if TYPE_CHECKING:
-    import redis
+from admin.cli._common import console, err, fail, open_db, redis_client
 
 __all__ = ["cron"]
-
-
-def _redis() -> redis.Redis:
-    import redis  # only here: every other command starts without it
-
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        fail("REDIS_URL is not set: plaudit cron queues its jobs in the scaled setup's Redis")
-    return redis.Redis.from_url(url)
 
 
 def _print_once(results: dict[str, dict]) -> None:
@@ -71,9 +57,10 @@ def cron(ctx: click.Context, once: bool, now: str | None, logging_level: str) ->
     PLAUDIT_RECONCILE_INTERVAL, PLAUDIT_CLOSE_INTERVAL (seconds); grace before a period closes:
     PLAUDIT_CLOSE_GRACE_SECONDS (default 3600).
     """
-    from engine.jobs.cron import intervals, register_jobs, run_once
+    from engine.jobs.cron import register_jobs, run_once
+    from engine.settings import settings
 
-    connection = _redis()
+    connection = redis_client("plaudit cron queues its jobs in the scaled setup's Redis")
     if once:
         from engine.scoring.rulesets import load_rulebook
 
@@ -101,6 +88,6 @@ def cron(ctx: click.Context, once: bool, now: str | None, logging_level: str) ->
         )
     scheduler = CronScheduler(connection=connection, logging_level=logging_level.upper())
     register_jobs(scheduler)
-    every = ", ".join(f"{name} every {seconds}s" for name, seconds in intervals().items())
+    every = ", ".join(f"{name} every {seconds}s" for name, seconds in settings().intervals.items())
     console.print(f"plaudit cron {scheduler.name}: {every}")
     scheduler.start()

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
-from admin.cli._common import console, fail, open_db
+from admin.cli._common import console, open_db, redis_client
 
 __all__ = ["events", "leaderboards", "worker"]
 
-
-def _redis():  # type: ignore[no-untyped-def]
-    import redis
-
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        fail(
-            "REDIS_URL is not set: the scaled worker takes its jobs from Redis (the embedded default needs no worker)"
-        )
-    return redis.Redis.from_url(url)
+WHY_REDIS = "the scaled worker takes its jobs from Redis (the embedded default needs no worker)"
 
 
 @click.command()
@@ -31,7 +20,7 @@ def worker(ctx: click.Context, burst: bool) -> None:
 
     from engine.jobs.shards import QUEUE_NAME, sweep
 
-    connection = _redis()
+    connection = redis_client(WHY_REDIS)
     # Anything left pending by a crash is queued again before this worker starts taking jobs.
     swept = sweep(open_db(ctx), connection)
     console.print(f"plaudit worker on {QUEUE_NAME!r}; {swept} shard(s) with pending events queued")
@@ -53,7 +42,7 @@ def retry() -> None:
     """Requeue every failed scoring job (the dead letters)."""
     from engine.jobs.shards import retry_failed
 
-    console.print(f"{retry_failed(_redis())} failed job(s) requeued")
+    console.print(f"{retry_failed(redis_client(WHY_REDIS))} failed job(s) requeued")
 
 
 @events.command(name="sweep")
@@ -62,7 +51,7 @@ def sweep_command(ctx: click.Context) -> None:
     """Queue every shard with pending events (run it from cron every minute)."""
     from engine.jobs.shards import sweep
 
-    console.print(f"{sweep(open_db(ctx), _redis())} shard(s) queued")
+    console.print(f"{sweep(open_db(ctx), redis_client(WHY_REDIS))} shard(s) queued")
 
 
 @click.group()
@@ -82,6 +71,9 @@ def rebuild(ctx: click.Context, periods: tuple[str, ...]) -> None:
 
     db = open_db(ctx)
     rules = load_rulebook(db).current
-    boards = RedisBoards(_redis(), ties=rules.ties if rules else "shared")
+    boards = RedisBoards(
+        redis_client(WHY_REDIS),
+        ties=rules.ties if rules else "shared",
+    )
     written = boards.rebuild(db, list(periods) or None)
     console.print(f"{written} leaderboard entries written to Redis")

@@ -20,7 +20,6 @@ the work with what they are given, for ``plaudit cron --once`` and tests.
 from __future__ import annotations
 
 import logging
-import os
 from contextlib import suppress
 from dataclasses import asdict
 from datetime import datetime, timedelta
@@ -32,28 +31,22 @@ from rq.cron import CronJob, CronScheduler
 
 from engine import clock
 from engine.boards.redis import RedisBoards
-from engine.defaults import BOARD_POINTS, env_int
+from engine.defaults import BOARD_POINTS
 from engine.jobs.shards import QUEUE_NAME, WorkerState, sweep
 from engine.people.roster import unpark_events
 from engine.rewards.outbox import Connectors, deliver_due
 from engine.rewards.payouts import close_due_payouts
 from engine.scoring.rulesets import RuleBook
+from engine.settings import settings
 from engine.storage.database import Database
 from rules import CompiledRules
 from rules.periods import PERIOD_KINDS, period_end, period_kind, previous_period
 
 __all__ = [
     "CLOSED_PERIODS_KEY",
-    "CLOSE_INTERVAL_SECONDS",
-    "DEFAULT_CLOSE_GRACE_SECONDS",
-    "OUTBOX_INTERVAL_SECONDS",
-    "RECONCILE_INTERVAL_SECONDS",
-    "SWEEP_INTERVAL_SECONDS",
-    "close_grace_seconds",
     "close_period",
     "close_periods",
     "deliver_outbox",
-    "intervals",
     "reconcile_boards",
     "register_jobs",
     "run_close",
@@ -67,43 +60,12 @@ __all__ = [
 
 log = logging.getLogger("plaudit.cron")
 
-#: ``PLAUDIT_SWEEP_INTERVAL``: seconds between sweeps (parked events retried, pending shards queued).
-SWEEP_INTERVAL_SECONDS = 60
-#: ``PLAUDIT_OUTBOX_INTERVAL``: seconds between outbox deliveries (the first retry of a message is due 5 s
-#: after its first try).
-OUTBOX_INTERVAL_SECONDS = 5
-#: ``PLAUDIT_RECONCILE_INTERVAL``: seconds between reconciles of the current and previous periods' boards.
-RECONCILE_INTERVAL_SECONDS = 600
-#: ``PLAUDIT_CLOSE_INTERVAL``: seconds between looks for periods to close.
-CLOSE_INTERVAL_SECONDS = 900
-#: ``PLAUDIT_CLOSE_GRACE_SECONDS``: a period is closed this long after it ended, so late events (a tool's
-#: retries, a worker catching up) are in its final board. Kept here rather than in engine.defaults for now.
-DEFAULT_CLOSE_GRACE_SECONDS = 3600
-
 #: The periods already closed: a Redis set, idempotent to add to, and rebuildable (a Redis that lost it closes
 #: the ended periods again, which is one more final reconcile of each).
 CLOSED_PERIODS_KEY = "plaudit:closed-periods"
 #: One closer per period at a time (a redis-py lock, released by its owner only; expires if the owner died).
 _CLOSING_KEY = "plaudit:closing:"
 _CLOSING_LOCK_SECONDS = 600
-
-
-# -- configuration ------------------------------------------------------------------------------------------
-def close_grace_seconds() -> int:
-    """``PLAUDIT_CLOSE_GRACE_SECONDS``, else :data:`DEFAULT_CLOSE_GRACE_SECONDS`."""
-    return env_int("PLAUDIT_CLOSE_GRACE_SECONDS", DEFAULT_CLOSE_GRACE_SECONDS)
-
-
-def intervals() -> dict[str, int]:
-    """Seconds between runs of each job, from the environment or the defaults above."""
-    return {
-        "sweep_pending": env_int("PLAUDIT_SWEEP_INTERVAL", SWEEP_INTERVAL_SECONDS, minimum=1),
-        "reconcile_boards": env_int(
-            "PLAUDIT_RECONCILE_INTERVAL", RECONCILE_INTERVAL_SECONDS, minimum=1
-        ),
-        "close_periods": env_int("PLAUDIT_CLOSE_INTERVAL", CLOSE_INTERVAL_SECONDS, minimum=1),
-        "deliver_outbox": env_int("PLAUDIT_OUTBOX_INTERVAL", OUTBOX_INTERVAL_SECONDS, minimum=1),
-    }
 
 
 # -- the work, with what it needs passed in ----------------------------------------------------------------
@@ -274,7 +236,9 @@ def run_close(
     if rules is None:
         return {"closed": []}
     now = now or clock.now()
-    grace = timedelta(seconds=close_grace_seconds() if grace_seconds is None else grace_seconds)
+    grace = timedelta(
+        seconds=settings().close_grace_seconds if grace_seconds is None else grace_seconds
+    )
     closed = {
         m.decode() if isinstance(m, bytes) else m for m in connection.smembers(CLOSED_PERIODS_KEY)
     }
@@ -335,7 +299,7 @@ def _context() -> tuple[Database, RuleBook, redis.Redis]:
     job = get_current_job()
     if job is not None:
         return db, book, job.connection
-    url = os.environ.get("REDIS_URL")
+    url = settings().redis_url
     if not url:
         raise RuntimeError(
             "REDIS_URL is not set: the periodic jobs work on the scaled setup's Redis"
@@ -379,12 +343,12 @@ def deliver_outbox() -> dict[str, Any]:
 
 
 def register_jobs(scheduler: CronScheduler) -> list[CronJob]:
-    """Register the jobs on the ``plaudit`` queue at their intervals (:func:`intervals`).
+    """Register the jobs on the ``plaudit`` queue at their intervals (``Settings.intervals``).
 
     A job waits in the queue at most one interval (``ttl``): when workers are down, runs do not pile up, the
     next one does the same work.
     """
-    every = intervals()
+    every = settings().intervals
     return [
         scheduler.register(
             func,

@@ -14,7 +14,6 @@ still has pending events.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,7 @@ from rq import Queue, Retry
 from engine.defaults import BATCH_SIZE
 from engine.scoring.rulesets import PublishedRules, RuleBook
 from engine.scoring.score import process_batch
+from engine.settings import settings
 from engine.storage.database import Database, DatabaseConfig, open_database
 
 __all__ = [
@@ -101,7 +101,7 @@ class WorkerState:
 
     @classmethod
     def get(cls) -> tuple[Database, RuleBook]:
-        url = os.environ.get("DATABASE_URL")
+        url = settings().database_url
         # A connection PostgreSQL dropped (a restart, a failover, pg_terminate_backend) stays broken: the
         # job that saw it failed and is retried; this opens a fresh one for it.
         conn = cls.db.conn if cls.db is not None else None

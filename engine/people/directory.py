@@ -11,7 +11,6 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from engine.defaults import SHARDS
 from engine.storage.database import Database
 
 __all__ = [
@@ -141,7 +140,7 @@ def set_active(db: Database, employee_ids: list[int], active: bool, at: datetime
     return changed
 
 
-def shard_of(employee_id: int | None, ref: str, shards: int = SHARDS) -> int:
+def shard_of(employee_id: int | None, ref: str, shards: int) -> int:
     """The shard of an employee: by id when known, else by the ref (a parked event is re-sharded when the
     roster learns who it is)."""
     return employee_id % shards if employee_id is not None else zlib.crc32(ref.encode()) % shards

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from engine import clock
 from engine.people.directory import set_active, shard_of
+from engine.settings import settings
 from engine.storage.database import Database
 
 __all__ = [
@@ -207,11 +208,12 @@ def unpark_events(db: Database, employees: Iterable[tuple[int, str, str]] | None
             'UPDATE "event" SET status = ?, reason = NULL WHERE status = ?', ["pending", "parked"]
         )
         return max(cur.rowcount, 0)
+    shards = settings().shards
     # status is a literal so the planner uses the partial index event_parked_ref.
     return db.executemany(
         "UPDATE \"event\" SET status = 'pending', reason = NULL, shard = ? "
         "WHERE status = 'parked' AND employee_ref IN (?, ?)",
-        [(shard_of(eid, ext), ext, email) for eid, ext, email in employees],
+        [(shard_of(eid, ext, shards), ext, email) for eid, ext, email in employees],
     )
 
 

@@ -22,6 +22,7 @@ import msgspec
 from engine import clock
 from engine.defaults import BATCH_SIZE
 from engine.people.directory import resolve_employees, shard_of
+from engine.settings import settings
 from engine.storage.database import Database
 from rules import CompiledRules
 
@@ -145,6 +146,7 @@ def accept_events(
 
     # received_at doubles as this call's mark: rows that carry it after the insert are the ones it stored.
     now = db.ts(clock.now())
+    shards = settings().shards
     refs = {key: _ref(ev.employee) for key, (_, ev) in fresh.items()}
     if employee_ids is None:
         ids = (
@@ -163,7 +165,7 @@ def accept_events(
                 ev.id,
                 ev.type,
                 refs[key],
-                shard_of(employee_id, refs[key]),
+                shard_of(employee_id, refs[key], shards),
                 db.ts(ev.occurred_at),
                 now,
                 msgspec.json.encode(ev.attributes).decode(),

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import bisect
 import math
-import os
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from engine import clock
-from engine.defaults import DEFAULT_RULES_PATH
+from engine.settings import settings
 from engine.storage.audit import RULES_PUBLISHED, diff_counts, record, rules_diff
 from engine.storage.database import Database
 from rules import CompiledRules, load_rules, load_rules_text
@@ -38,7 +37,7 @@ class PublishError(Exception):
 
 def default_rules_path() -> Path:
     """``PLAUDIT_RULES``, else ``rules.yaml`` in the working directory."""
-    return Path(os.environ.get("PLAUDIT_RULES") or DEFAULT_RULES_PATH)
+    return settings().rules_path
 
 
 @dataclass(frozen=True)

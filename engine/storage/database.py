@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
-import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -24,7 +23,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
-from engine.defaults import DEFAULT_DATABASE_URL
+from engine.settings import settings
 
 __all__ = [
     "Database",
@@ -47,7 +46,7 @@ MAX_PARAMS = 900
 
 def resolve_url(url: str | None) -> str:
     """The database URL: the argument, else ``DATABASE_URL``, else the embedded SQLite file."""
-    return url or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    return url or settings().database_url
 
 
 def _dialect(url: str) -> str:

@@ -31,11 +31,12 @@ from api.hr import AdjustmentController, ApiKeyController
 from api.kpis import KpiController
 from api.leaderboards import LeaderboardController
 from api.outbox import OutboxController
-from api.problems import problem
+from api.problems import plaudit_error, problem
 from api.runtime import Runtime
 from api.scim import scim_router
 from api.shoutouts import ShoutoutController
 from api.webhooks import WebhookController
+from engine.errors import PlauditError
 
 __all__ = ["API_PATHS", "PUBLIC_PATHS", "create_app"]
 
@@ -125,7 +126,7 @@ def create_app(
             DefineMiddleware(PrincipalMiddleware, exclude=PUBLIC_PATHS),
         ],
         plugins=[ProblemDetailsPlugin(ProblemDetailsConfig(enable_for_all_http_exceptions=True))],
-        exception_handlers={ValidationException: _invalid_input},
+        exception_handlers={ValidationException: _invalid_input, PlauditError: plaudit_error},
         request_max_body_size=config.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Plaudit",

@@ -15,7 +15,6 @@ from api.auth import Principal, requires_admin, requires_read
 from api.problems import problem
 from api.runtime import Runtime
 from engine.rewards.awards import (
-    AwardError,
     AwardResultRow,
     BoardArchiveRow,
     approve_award,
@@ -117,11 +116,7 @@ class AwardController(Controller):
         result_id = _result_id(result)
         db = runtime.db()
         with runtime.pages.writing():
-            try:
-                outcome = approve_award(db, runtime.rules, result_id, principal.name)
-            except AwardError as exc:
-                status = {"not_found": 404, "decided": 409}.get(exc.kind, 422)
-                raise problem(status, str(exc), [str(exc)]) from None
+            outcome = approve_award(db, runtime.rules, result_id, principal.name)
             runtime.pages.scored(db, outcome.deltas)
         return [_view(r) for r in outcome.results]
 

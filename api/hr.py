@@ -13,7 +13,7 @@ from api.auth import Principal, requires_admin
 from api.problems import problem
 from api.runtime import Runtime
 from engine.people.api_keys import SCOPES, ApiKeyInfo, create_key, list_keys, revoke_key
-from engine.scoring.adjustments import AdjustmentError, adjust
+from engine.scoring.adjustments import adjust
 
 __all__ = ["AdjustmentController", "ApiKeyController"]
 
@@ -80,19 +80,15 @@ class AdjustmentController(Controller):
             else data.at
         )
         with runtime.pages.writing():
-            try:
-                made = adjust(
-                    runtime.db(),
-                    runtime.book,
-                    data.employee,
-                    data.points,
-                    data.why,
-                    principal.name,
-                    at,
-                )
-            except AdjustmentError as exc:
-                status = 404 if str(exc).startswith("employee:") else 422
-                raise problem(status, str(exc), [str(exc)]) from None
+            made = adjust(
+                runtime.db(),
+                runtime.book,
+                data.employee,
+                data.points,
+                data.why,
+                principal.name,
+                at,
+            )
             runtime.pages.scored(runtime.db(), made.deltas)
         return AdjustmentMade(
             made.entry_id, made.employee, made.points, made.occurred_at, principal.name

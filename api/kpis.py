@@ -13,12 +13,10 @@ from litestar.datastructures import State
 from litestar.params import Parameter
 
 from api.auth import requires_admin
-from api.problems import problem
 from api.runtime import Runtime
 from engine.insight.kpis import (
     KPI_PERIODS,
     MAX_PERIODS,
-    KpiError,
     PeriodKpis,
     compute_kpis,
     kpis_csv,
@@ -38,10 +36,7 @@ _PERIODS_DOC = f"how many periods, the current one included (1 to {MAX_PERIODS})
 
 
 def _report(runtime: Runtime, period: str, periods: int) -> list[PeriodKpis]:
-    try:
-        return compute_kpis(runtime.db(), runtime.rules, period, periods)
-    except KpiError as exc:
-        raise problem(422, "invalid input", [str(exc)]) from None
+    return compute_kpis(runtime.db(), runtime.rules, period, periods)
 
 
 class KpiController(Controller):

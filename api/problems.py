@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from litestar import Request, Response
 from litestar.plugins.problem_details import ProblemDetailsException
 
-__all__ = ["problem"]
+from engine.errors import PlauditError
+
+__all__ = ["STATUS_OF_KIND", "plaudit_error", "problem"]
 
 TITLES = {
     400: "Bad request",
@@ -28,3 +31,21 @@ def problem(
     return ProblemDetailsException(
         detail=detail, status_code=status, title=TITLES.get(status), extra=body or None
     )
+
+
+#: What the engine refuses (``engine.errors.PlauditError.kind``) as an HTTP status, in one place.
+STATUS_OF_KIND = {
+    "invalid": 422,
+    "early": 422,
+    "not_found": 404,
+    "forbidden": 403,
+    "conflict": 409,
+    "decided": 409,
+    "allowance": 409,
+}
+
+
+def plaudit_error(request: Request, exc: PlauditError) -> Response:
+    """Any refusal of the engine that a handler did not answer itself, as a problem naming the field."""
+    status = STATUS_OF_KIND.get(exc.kind, 422)
+    return problem(status, str(exc), exc.problems).to_response(request)

@@ -16,11 +16,9 @@ from litestar.params import JSONBody, Parameter
 from api.auth import Principal, requires_read
 from api.problems import problem
 from api.runtime import Runtime
-from engine.people.shoutouts import ShoutoutError, ShoutoutView, allowance, feed, give_shoutout
+from engine.people.shoutouts import ShoutoutView, allowance, feed, give_shoutout
 
 __all__ = ["NewShoutout", "ShoutoutController", "ShoutoutItem"]
-
-STATUS = {"invalid": 422, "forbidden": 403, "allowance": 409}
 
 
 class NewShoutout(msgspec.Struct, forbid_unknown_fields=True):
@@ -86,10 +84,7 @@ class ShoutoutController(Controller):
                 422, "who gives it?", ["giver: an API key or HR token must name the giver"]
             )
         db, rules = runtime.db(), runtime.rules
-        try:
-            view = give_shoutout(db, rules, giver, data.recipients, data.value, data.message)
-        except ShoutoutError as exc:
-            raise problem(STATUS[exc.kind], str(exc), [str(exc)]) from None
+        view = give_shoutout(db, rules, giver, data.recipients, data.value, data.message)
         runtime.worker.wake()
         person = runtime.directory.find(giver)
         left = allowance(db, rules, person.id) if person else None

@@ -20,6 +20,7 @@ from typing import Any
 
 from engine import clock
 from engine.defaults import BOARD_POINTS
+from engine.errors import PlauditError
 from engine.people.shoutouts import SHOUTOUT_SOURCE
 from engine.storage.database import Database
 from rules import CompiledRules
@@ -47,12 +48,8 @@ MAX_PERIODS = 120
 _FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-class KpiError(ValueError):
-    """A bad report request, naming the field (``period`` or ``periods``) for a 422 problem."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
+class KpiError(PlauditError):
+    """A bad report request, naming the field (``period`` or ``periods``)."""
 
 
 @dataclass(frozen=True)

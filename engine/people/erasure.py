@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine import clock
+from engine.errors import PlauditError
 from engine.people.directory import set_active
 from engine.storage.database import Database
 
@@ -28,7 +29,7 @@ __all__ = ["ERASED_MESSAGE", "ErasureError", "ErasureResult", "erase_employee"]
 ERASED_MESSAGE = "(removed at the author's request)"
 
 
-class ErasureError(LookupError):
+class ErasureError(PlauditError):
     """No such employee."""
 
 
@@ -51,7 +52,7 @@ def erase_employee(db: Database, ref: str) -> ErasureResult:
             (ref, ref.strip().lower()),
         )
         if not found:
-            raise ErasureError(f"no employee {ref!r}")
+            raise ErasureError("", f"no employee {ref!r}", "not_found")
         employee_id, external_id, email = found[0]
         pseudonym = f"erased-{employee_id}"
         refs = [r for r in (external_id, email) if r and r != pseudonym]

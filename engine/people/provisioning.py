@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from engine import clock
+from engine.errors import PlauditError
 from engine.people.directory import set_active
 from engine.people.roster import unpark_events
 from engine.storage.database import Database
@@ -83,14 +84,9 @@ _MAX_LENGTH = {
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class ProvisioningError(ValueError):
-    """What is wrong, naming the field; ``kind`` is ``conflict``, ``not_found`` or ``invalid``."""
-
-    def __init__(self, field: str, message: str, kind: str = "invalid") -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-        self.kind = kind
+class ProvisioningError(PlauditError):
+    """A user the identity provider sent that cannot be stored; ``kind`` is ``conflict``, ``not_found`` or
+    ``invalid``."""
 
 
 @dataclass(frozen=True)

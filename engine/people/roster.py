@@ -15,6 +15,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from engine import clock
+from engine.errors import PlauditError
 from engine.people.directory import set_active, shard_of
 from engine.settings import settings
 from engine.storage.database import Database
@@ -53,12 +54,11 @@ _TRUE = {"yes", "true", "1", "y"}
 _FALSE = {"no", "false", "0", "n", ""}
 
 
-class RosterError(Exception):
+class RosterError(PlauditError):
     """The file was not imported; ``problems`` lists every bad line as ``FILE:LINE: message``."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+        super().__init__("", "\n".join(problems), problems=problems)
 
 
 @dataclass(frozen=True)

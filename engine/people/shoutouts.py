@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import msgspec
 
 from engine import clock
+from engine.errors import PlauditError
 from engine.storage.database import Database
 from rules import CompiledRules
 
@@ -30,13 +31,8 @@ __all__ = [
 SHOUTOUT_SOURCE = "plaudit-shoutouts"
 
 
-class ShoutoutError(ValueError):
-    """What is wrong, naming the field; ``kind`` is ``invalid``, ``forbidden`` or ``allowance``."""
-
-    def __init__(self, field: str, message: str, kind: str = "invalid") -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.kind = kind
+class ShoutoutError(PlauditError):
+    """A shoutout that cannot be given; ``kind`` is ``invalid``, ``forbidden`` or ``allowance``."""
 
 
 @dataclass(frozen=True)

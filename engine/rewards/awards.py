@@ -26,6 +26,7 @@ from badges.earning import Earned
 from engine import clock
 from engine.boards.standings import StandingDeltas
 from engine.defaults import BOARD_POINTS
+from engine.errors import PlauditError
 from engine.rewards.badges import badge_award_row, insert_badge_awards
 from engine.rewards.outbox import RewardCause, queue_rewards
 from engine.storage.audit import AWARD_APPROVED, AWARD_CLOSED, record
@@ -59,13 +60,9 @@ SHORTLIST_PER_WINNER = 3
 AWARD_VALUE = "award"
 
 
-class AwardError(ValueError):
-    """What is wrong, naming the field; ``kind``: ``invalid``, ``early``, ``not_found`` or ``decided``."""
-
-    def __init__(self, field: str, message: str, kind: str = "invalid") -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.kind = kind
+class AwardError(PlauditError):
+    """An award that cannot be closed or approved; ``kind``: ``invalid``, ``early``, ``not_found`` or
+    ``decided``."""
 
 
 @dataclass(frozen=True)

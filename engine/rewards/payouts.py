@@ -18,6 +18,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from engine import clock
 from engine.defaults import BOARD_POINTS
+from engine.errors import PlauditError
 from engine.rewards.outbox import RewardCause, employee_values, queue_rewards, render
 from engine.storage.database import Database
 from rules import CompiledRules, RewardSpec
@@ -39,12 +40,8 @@ PAYOUT_GRACE_HOURS = 48
 _CENT = Decimal("0.01")
 
 
-class PayoutError(ValueError):
+class PayoutError(PlauditError):
     """A payout that cannot be closed (yet), naming the field: ``period`` or ``reward``."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
 
 
 @dataclass(frozen=True)

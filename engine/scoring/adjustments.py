@@ -13,6 +13,7 @@ import msgspec
 
 from engine import clock
 from engine.boards.standings import StandingDeltas
+from engine.errors import PlauditError
 from engine.scoring.rulesets import RuleBook
 from engine.storage.database import Database
 
@@ -21,8 +22,8 @@ __all__ = ["MAX_ADJUSTMENT", "Adjustment", "AdjustmentError", "adjust"]
 MAX_ADJUSTMENT = 1_000_000
 
 
-class AdjustmentError(ValueError):
-    """Names the field that is wrong: ``field: message``."""
+class AdjustmentError(PlauditError):
+    """An adjustment that cannot be made, naming the field."""
 
 
 @dataclass(frozen=True)
@@ -50,14 +51,14 @@ def adjust(
         or points == 0
         or abs(points) > MAX_ADJUSTMENT
     ):
-        raise AdjustmentError(f"points: expected a non-zero whole number up to ±{MAX_ADJUSTMENT}")
+        raise AdjustmentError("points", f"expected a non-zero whole number up to ±{MAX_ADJUSTMENT}")
     if not why.strip():
-        raise AdjustmentError("why: say why, for the employee and the audit trail")
+        raise AdjustmentError("why", "say why, for the employee and the audit trail")
     at = (at or clock.now()).astimezone(UTC)
     rules = book.for_time(at) or book.current
     if rules is None:
         raise AdjustmentError(
-            "at: no ruleset is published, so there are no periods to count the points in"
+            "at", "no ruleset is published, so there are no periods to count the points in"
         )
     with db.transaction():
         rows = db.query(
@@ -65,7 +66,7 @@ def adjust(
             [employee, employee.lower()],
         )
         if not rows:
-            raise AdjustmentError(f"employee: no employee {employee!r}")
+            raise AdjustmentError("employee", f"no employee {employee!r}", "not_found")
         employee_id = rows[0][0]
         reasons = [f"adjusted by {actor}: {why.strip()}"]
         cur = db.execute(

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from engine import clock
+from engine.errors import PlauditError
 from engine.settings import settings
 from engine.storage.audit import RULES_PUBLISHED, diff_counts, record, rules_diff
 from engine.storage.database import Database
@@ -31,7 +32,7 @@ __all__ = [
 ]
 
 
-class PublishError(Exception):
+class PublishError(PlauditError):
     """Publishing would change what a published version means."""
 
 
@@ -124,8 +125,10 @@ def publish(
         if rows:
             if rows[0][0] != rules.content_hash:
                 raise PublishError(
+                    "program.version",
                     f"version {rules.version!r} is already published with other content; a published ruleset "
-                    "is immutable: give the changed program a new program.version"
+                    "is immutable: give the changed program a new program.version",
+                    "conflict",
                 )
             return rules, False
         # The ruleset that was current until now (as load_rulebook orders them): what HR changed from.

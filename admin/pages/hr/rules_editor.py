@@ -117,7 +117,7 @@ class RulesEditorPage(PageController):
             try:
                 rules, new = publish(runtime.db(), draft, actor=actor_of(request))
             except PublishError as exc:
-                issue = RuleIssue(FILENAME, _version_line(text), 1, str(exc))
+                issue = RuleIssue(FILENAME, _version_line(text), 1, exc.message)
                 return self._editor(request, text, 409, issues=[issue], days=days)
             runtime.published()
             if not new:

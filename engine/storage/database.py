@@ -89,7 +89,7 @@ def use_database(url: str) -> None:
         db = piccolo_engine(url)
         piccolo_conf.DB = db
         for table in (*ALL_TABLES, Migration):
-            table._meta.db = db
+            table._meta.refresh_db()  # Piccolo's documented way: the engine again from piccolo_conf
 
 
 @dataclass(frozen=True)

@@ -159,7 +159,7 @@ def read_patch(payload: dict[str, Any]) -> Any:
     if isinstance(operations, list):
         payload = {**payload, "Operations": [_wrap_patch_op(op) for op in operations]}
     try:
-        return PatchOp[ScimUser].model_validate(  # type: ignore[misc]
+        return PatchOp[ScimUser].model_validate(
             payload, scim_ctx=Context.RESOURCE_PATCH_REQUEST, scim_policy=POLICY
         )
     except ValidationError as exc:
@@ -186,7 +186,7 @@ def read_search(query: dict[str, str]) -> Any:
         if (k := key.casefold()) in names
     }
     try:
-        return SearchRequest[ScimUser].model_validate(  # type: ignore[misc]
+        return SearchRequest[ScimUser].model_validate(
             wanted, scim_ctx=Context.SEARCH_REQUEST, scim_policy=POLICY
         )
     except ValidationError as exc:
@@ -262,7 +262,7 @@ def fields_from_user(user: Any) -> UserFields:
 
 def _email(address: str) -> Email:
     try:
-        return Email(value=address, type="work", primary=True)
+        return Email(value=address, type=Email.Type.work, primary=True)
     except ValidationError:
         # The roster accepts addresses pydantic refuses (a .local domain): show them as stored.
         return Email.model_construct(value=address, type=Email.Type.work, primary=True)
@@ -295,7 +295,7 @@ def scim_user(user: ProvisionedUser, location: str) -> Any:
     manager = None
     if user.manager_external_id:
         value = str(user.manager_id) if user.manager_id is not None else user.manager_external_id
-        manager = ScimManager(value=value)
+        manager = ScimManager(value=value, ref=None)
     resource[EnterpriseUser] = EnterpriseUser(
         employee_number=user.external_id,
         department=user.department or None,

@@ -8,8 +8,9 @@ are not behind it: their signature is their authentication.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import jwt
@@ -17,6 +18,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.security.jwt import Token
+from litestar.security.jwt.token import JWTDecodeOptions
 
 from api.problems import problem
 from api.runtime import Runtime
@@ -106,13 +108,17 @@ def principal_from_token(runtime: Runtime, encoded: str) -> Principal:
             issuer=config.jwt_issuer,
             audience=config.jwt_audience,
             # Expiry is checked against Plaudit's clock below, not PyJWT's own reading of the time.
-            options={
-                "require": ["exp", "sub"],
-                "verify_aud": config.jwt_audience is not None,
-                "verify_exp": False,
-                "verify_nbf": False,
-                "verify_iat": False,
-            },
+            # PyJWT takes verify_iat as well; Litestar's TypedDict of its options doesn't list it.
+            options=cast(
+                JWTDecodeOptions,
+                {
+                    "require": ["exp", "sub"],
+                    "verify_aud": config.jwt_audience is not None,
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
+            ),
         )
         _check_times(claims)
     except jwt.PyJWTError as exc:
@@ -147,10 +153,11 @@ def _check_times(claims: dict[str, Any]) -> None:
 
 
 def principal_of(connection: ASGIConnection) -> Principal:
-    return connection.user  # type: ignore[no-any-return]
+    user: Principal = connection.user
+    return user
 
 
-def _requires(scope: str):  # type: ignore[no-untyped-def]
+def _requires(scope: str) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
     def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         if scope not in principal_of(connection).scopes:
             raise problem(403, f"this needs the {scope!r} scope")

@@ -17,7 +17,7 @@ from api.problems import problem
 from api.runtime import Runtime
 from engine.defaults import BOARD_POINTS
 from engine.people.directory import VISIBILITIES, Person, set_visibility
-from engine.people.profile import caps_reached, ledger_page, period_scores
+from engine.people.profile import LedgerLine, caps_reached, ledger_page, period_scores
 
 __all__ = ["EmployeeController", "LedgerItem", "Profile", "ledger_item", "person_for", "profile_of"]
 
@@ -67,7 +67,7 @@ class VisibilityChange(msgspec.Struct, forbid_unknown_fields=True):
     visibility: str
 
 
-def ledger_item(line) -> LedgerItem:  # type: ignore[no-untyped-def]
+def ledger_item(line: LedgerLine) -> LedgerItem:
     event = f"{line.event_source}:{line.event_id}" if line.event_source else None
     return LedgerItem(
         line.id,

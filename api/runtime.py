@@ -181,10 +181,10 @@ class Runtime:
         shards = {o.shard for o in outcomes if o.shard is not None}
         if not shards:
             return
-        if self.redis is not None:
+        if (connection := self.redis) is not None:
             # The events are stored either way: if Redis is down, the sweep queues them once it is back.
             self.redis_circuit.call(
-                lambda: enqueue_shards(self.redis, shards),
+                lambda: enqueue_shards(connection, shards),
                 f"{len(shards)} shard(s) not queued for scoring; the next sweep will",
             )
         if self.config.run_worker:

@@ -176,7 +176,8 @@ def _requires_scim(connection: ASGIConnection, _: BaseRouteHandler) -> None:
 
 
 def _runtime(state: State) -> Runtime:
-    return state.runtime  # type: ignore[no-any-return]
+    runtime: Runtime = state.runtime
+    return runtime
 
 
 def _base(runtime: Runtime) -> str:
@@ -262,7 +263,7 @@ async def list_users(request: Request, state: State) -> Response[bytes]:
             lambda: find_users(runtime.db(), offset=start - 1, limit=count, **keywords)
         )
         users, total = page.users, page.total
-    listed = ListResponse[ScimUser](  # type: ignore[valid-type]
+    listed = ListResponse[ScimUser](
         total_results=total,
         start_index=start,
         items_per_page=len(users),
@@ -358,7 +359,7 @@ def _service_provider_config(runtime: Runtime) -> ServiceProviderConfig:
         etag=ETag(supported=False),
         authentication_schemes=[
             AuthenticationScheme(
-                type="oauthbearertoken",
+                type=AuthenticationScheme.Type.oauthbearertoken,
                 name="API key",
                 description=(
                     'Authorization: Bearer <API key with the "scim" scope>, made with '

@@ -217,14 +217,14 @@ def _print_simulation(sim: Simulation) -> None:
     shown = [a for a in sim.award_changes if a.scope == "company" or a.changed]
     if shown:
         awards = Table("award", "period", "scope", "published", "draft", "", title="Award changes")
-        for a in shown:
+        for change in shown:
             awards.add_row(
-                a.name,
-                a.period + (" (partly in window)" if a.partial else ""),
-                a.team if a.scope == "team" else a.scope,
-                _placements(a.published),
-                _placements(a.draft),
-                "changed" if a.changed else "same",
+                change.name,
+                change.period + (" (partly in window)" if change.partial else ""),
+                change.team if change.scope == "team" else change.scope,
+                _placements(change.published),
+                _placements(change.draft),
+                "changed" if change.changed else "same",
             )
         console.print(awards)
     unchanged = sum(1 for a in sim.award_changes if a.scope != "company" and not a.changed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from typing import Any
 
 import click
 
@@ -52,8 +53,8 @@ def add(ctx: click.Context, username: str, email: str, password_stdin: bool) -> 
 def list_accounts(ctx: click.Context) -> None:
     """The HR accounts."""
     open_db(ctx).close()
-    rows = asyncio.run(
-        HrUser.select(HrUser.username, HrUser.email, HrUser.active, HrUser.last_login)
+    rows: list[dict[str, Any]] = asyncio.run(
+        HrUser.select(HrUser.username, HrUser.email, HrUser.active, HrUser.last_login).run()
     )
     for row in rows:
         state = "active" if row["active"] else "disabled"

@@ -42,7 +42,8 @@ def safe_next(target: str) -> str:
 
 
 def runtime_of(request: Request) -> Runtime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
 def viewer_of(request: Request) -> Principal | None:
@@ -103,7 +104,7 @@ def _error_page(request: Request, exc: HTTPException) -> Response:
             f"{item.get('key')}: {item.get('message')}" if isinstance(item, dict) else str(item)
             for item in exc.extra or []
         ]
-    return render(  # type: ignore[return-value]
+    return render(
         request,
         "error.html",
         status_code=exc.status_code,

@@ -219,13 +219,17 @@ class Board:
         """
         if n <= 0:
             return []
-        members = keep if isinstance(keep, Collection) else None
-        test = keep.__contains__ if members is not None else keep
+        members: Collection[int] | None
+        test: Callable[[int], bool]
+        if isinstance(keep, Collection):
+            members, test = keep, keep.__contains__
+        else:
+            members, test = None, keep
         budget = len(members) if members is not None else -1
         with self._lock:
             picked: list[Key] = []
             for step, key in enumerate(self._sorted):
-                if step == budget:
+                if members is not None and step == budget:
                     keys = self._keys
                     picked = heapq.nsmallest(n, (keys[e] for e in members if e in keys))
                     break
@@ -359,7 +363,7 @@ class Boards:
                 public = self._public[board, period]
                 if public is not full:
                     with public._lock:
-                        if visible(employee):
+                        if visible is None or visible(employee):
                             public._store(employee, key)
                         else:
                             public._discard(employee)

@@ -171,7 +171,9 @@ class RedisPages:
         placed = (
             None if centre is None else sql_rank(db, board, period, centre, self.ties, public=True)
         )
-        return BoardPage(rows, None if placed is None else (centre, placed[1], placed[0]))
+        if centre is None or placed is None:
+            return BoardPage(rows)
+        return BoardPage(rows, (centre, placed[1], placed[0]))
 
     def team(self, board: str, period: str, team: str) -> Board:
         members = self._ask(lambda: self.redis.members(board, period, team_view(team)))

@@ -298,7 +298,8 @@ class RedisBoards:
         return f"{self.key(board, period)}|views"
 
     def _written_views(self, board: str, period: str) -> set[str]:
-        return {k.decode() for k in self.client.smembers(self.views_key(board, period))}
+        members: set[bytes] = self.client.smembers(self.views_key(board, period))  # type: ignore[assignment]
+        return {k.decode() for k in members}
 
     def rebuild(
         self, db: Database, periods: Iterable[str] | None = None, board: str = BOARD_POINTS
@@ -402,7 +403,7 @@ class RedisBoards:
             views = [self.key(board, period, v) for v in _views(active, visibility, team)]
             encoded = self.encode(score, reached_at)
             for key in views:
-                pipe.zadd(key, {employee: encoded})
+                pipe.zadd(key, {str(employee): encoded})
             if views:
                 pipe.sadd(self.views_key(board, period), *views)
         if len(pipe):

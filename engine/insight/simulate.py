@@ -445,6 +445,7 @@ class _Side:
         metric_of = self.rule_metric.get((award.id, key), {}) if award.metric == "rules" else None
         cooling = self._cooling(award, key)
         candidates: list[Candidate] = []
+        reached: datetime | None
         for i, (emp, stat) in enumerate(sorted(stats.items())):
             if metric_of is None:
                 metric, reached = stat.points, stat.reached
@@ -532,21 +533,21 @@ def _award_changes(
             results: dict[str, dict[tuple[str, str], tuple[Placement, ...]] | None] = {}
             partial = False
             for name, side in sides.items():
-                award = by_side.get(name)
-                if award is None:
+                spec = by_side.get(name)
+                if spec is None:
                     results[name] = None
                     continue
                 rules = side.award_rules
                 assert rules is not None
-                if award.period != period_kind(key):
+                if spec.period != period_kind(key):
                     results[name] = {}  # the other side gives it per another kind of period
                     continue
                 start = period_start(key, rules.timezone, rules.week_start)
                 end = period_end(key, rules.timezone, rules.week_start)
                 cut = start < lo or end is None or end > hi
                 partial = partial or cut
-                results[name] = side.place(award, key, cut)
-            spec = by_side.get("draft") or by_side["published"]
+                results[name] = side.place(spec, key, cut)
+            shown = by_side.get("draft") or by_side["published"]
             groups = {g for r in results.values() if r for g in r}
             for scope, team in sorted(groups, key=lambda g: (g[0] != "company", g)):
                 pub = results["published"]
@@ -556,7 +557,7 @@ def _award_changes(
                 out.append(
                     AwardChange(
                         award_id,
-                        spec.name,
+                        shown.name,
                         key,
                         scope,
                         team,

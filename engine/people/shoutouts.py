@@ -15,7 +15,7 @@ import msgspec
 from engine import clock
 from engine.errors import PlauditError
 from engine.storage.database import Database
-from rules import CompiledRules
+from rules import CompiledRules, ShoutoutSpec
 
 __all__ = [
     "SHOUTOUT_SOURCE",
@@ -57,7 +57,7 @@ class ShoutoutView:
     created_at: datetime
 
 
-def _spec(rules: CompiledRules):  # type: ignore[no-untyped-def]
+def _spec(rules: CompiledRules) -> ShoutoutSpec:
     spec = rules.shoutouts
     if spec is None:
         raise ShoutoutError(
@@ -185,7 +185,8 @@ def feed(
 
     Recognitions from the company (no giver) show the company as the giver, with an empty ``giver`` id.
     """
-    where, params = ["1 = 1"], []
+    where = ["1 = 1"]
+    params: list[object] = []
     if before is not None:
         where.append("s.id < ?")
         params.append(before)

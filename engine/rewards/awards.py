@@ -14,7 +14,7 @@ the board people saw when the winner was announced.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -191,8 +191,38 @@ def award_results(
         [*params, limit],
     )
     return [
-        AwardResultRow(*row[:12], db.read_ts(row[12]) if row[12] is not None else None, row[13])
-        for row in rows
+        AwardResultRow(
+            rid,
+            award,
+            period,
+            scope,
+            team,
+            employee,
+            name,
+            rank,
+            metric,
+            received,
+            days,
+            scored,
+            db.read_ts(reached) if reached is not None else None,
+            status,
+        )
+        for (
+            rid,
+            award,
+            period,
+            scope,
+            team,
+            employee,
+            name,
+            rank,
+            metric,
+            received,
+            days,
+            scored,
+            reached,
+            status,
+        ) in rows
     ]
 
 
@@ -326,7 +356,7 @@ def place_candidates(
     return out
 
 
-def _order_key(award: AwardSpec):  # type: ignore[no-untyped-def]
+def _order_key(award: AwardSpec) -> Callable[[Candidate], tuple[Any, ...]]:
     """The ranking: the metric, then the award's tie-breakers in order, then the employee's external id.
 
     shoutouts_received: more wins; active_days: more wins; earliest: who reached the final score first
@@ -740,8 +770,8 @@ def give_rank_badges(
                 if tier.bonus:
                     earned = Earned(badge, tier, period_key)
                     reason = f"Badge earned: {earned.label}, {label}: +{tier.bonus}"
-                    kind = ("badge", earned.rule_id)
-                    _bonus(db, rules, employee, tier.bonus, kind, reason, now, deltas)
+                    entry = ("badge", earned.rule_id)
+                    _bonus(db, rules, employee, tier.bonus, entry, reason, now, deltas)
             insert_badge_awards(db, new, rules)
         deltas.write(db)
     return deltas

@@ -549,7 +549,8 @@ def list_messages(
     before: int | None = None,
 ) -> list[OutboxLine]:
     """Newest first; ``before`` is the cursor (the id of the last message shown)."""
-    where, params = ["m.id < ?"], [before if before is not None else 2**62]
+    where = ["m.id < ?"]
+    params: list[object] = [before if before is not None else 2**62]
     if status is not None:
         where.append("m.status = ?")
         params.append(status)
@@ -601,7 +602,8 @@ def retry_messages(
 
     A delivered message is never re-sent (ids of delivered or pending messages are ignored)."""
     now = (now or clock.now()).astimezone(UTC)
-    where, params = ["status = 'dead'"], []
+    where = ["status = 'dead'"]
+    params: list[object] = []
     if not all_dead and (ids or connector is None):
         if not ids:
             return 0, []

@@ -188,10 +188,10 @@ def accept_events(
             by_source: dict[str, list[str]] = {}
             for source, ext_id in fresh:
                 by_source.setdefault(source, []).append(ext_id)
-            for source, ids in by_source.items():
+            for source, external_ids in by_source.items():
                 found = db.query_in(
                     'SELECT external_id FROM "event" WHERE source = ? AND received_at = ? AND external_id IN ({in})',
-                    ids,
+                    external_ids,
                     [source, now],
                 )
                 mine.update((source, r[0]) for r in found)

@@ -22,6 +22,7 @@ from urllib.parse import urlparse
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.table import Table
 
 from engine.settings import settings
 
@@ -88,7 +89,8 @@ def use_database(url: str) -> None:
             return
         db = piccolo_engine(url)
         piccolo_conf.DB = db
-        for table in (*ALL_TABLES, Migration):
+        tables: tuple[type[Table], ...] = (*ALL_TABLES, Migration)
+        for table in tables:
             table._meta.refresh_db()  # Piccolo's documented way: the engine again from piccolo_conf
 
 

@@ -14,7 +14,16 @@ from functools import cache
 
 import anyio
 from litestar import asgi
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import (
+    ASGIApp,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    Message,
+    Receive,
+    ReceiveMessage,
+    Scope,
+    Send,
+)
 from piccolo_admin.endpoints import TableConfig, create_admin
 from piccolo_api.crud.validators import Validators
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -67,12 +76,12 @@ READ_ONLY = Validators(
 @cache
 def admin_app() -> ASGIApp:
     """Built on first use: Piccolo Admin reads the tables' engine, set when the database was opened."""
-    return create_admin(  # type: ignore[return-value]
+    return create_admin(
         tables=[
             TableConfig(
                 Employee,
                 visible_columns=[
-                    Employee.id,
+                    Employee.id,  # type: ignore[attr-defined]  # Piccolo adds `id` when the class is made
                     Employee.external_id,
                     Employee.name,
                     Employee.team,
@@ -109,12 +118,17 @@ WRITES = frozenset({"POST", "PUT", "PATCH"})
 async def piccolo_admin(scope: Scope, receive: Receive, send: Send) -> None:
     if scope["raw_path"] == b"/admin":
         # Its pages link their assets relatively: /admin must be /admin/.
-        await send(
-            {"type": "http.response.start", "status": 308, "headers": [(b"location", b"/admin/")]}
-        )
-        await send({"type": "http.response.body", "body": b""})
+        moved: HTTPResponseStartEvent = {
+            "type": "http.response.start",
+            "status": 308,
+            "headers": [(b"location", b"/admin/")],
+        }
+        await send(moved)
+        end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": b"", "more_body": False}
+        await send(end)
         return
-    edit = EMPLOYEE_EDIT.match(scope["raw_path"]) if scope["method"] in WRITES else None
+    writes = scope.get("method") in WRITES
+    edit = EMPLOYEE_EDIT.match(scope["raw_path"]) if writes else None
     if edit is None:
         await admin_app()(scope, receive, send)
         return
@@ -123,7 +137,7 @@ async def piccolo_admin(scope: Scope, receive: Receive, send: Send) -> None:
     sent = bytearray()
     status = 0
 
-    async def receiving() -> Message:
+    async def receiving() -> ReceiveMessage:
         message = await receive()
         if message["type"] == "http.request":
             sent.extend(message.get("body", b""))
@@ -136,7 +150,7 @@ async def piccolo_admin(scope: Scope, receive: Receive, send: Send) -> None:
         await send(message)
 
     runtime = scope["app"].state.runtime  # before Piccolo's Starlette puts itself in the scope
-    await admin_app()(scope, receiving, sending)  # type: ignore[arg-type]
+    await admin_app()(scope, receiving, sending)
     if 200 <= status < 300:
         row = int(edit["id"]) if edit["id"] else None
         user = scope.get("user")

@@ -26,20 +26,7 @@ from engine.rewards.awards import (
 __all__ = ["AwardController"]
 
 
-class AwardResultView(msgspec.Struct):
-    id: int
-    award: str
-    period: str
-    scope: str
-    team: str
-    employee: str
-    name: str
-    rank: int
-    metric: int
-    shoutouts_received: int
-    active_days: int
-    scored_events: int
-    status: str
+class AwardResultView(AwardResultRow, frozen=True, kw_only=True):
     #: The shareable 1200x627 PNG (winners).
     card: str
 
@@ -51,22 +38,7 @@ class ArchivedBoard(msgspec.Struct):
 
 
 def _view(r: AwardResultRow) -> AwardResultView:
-    return AwardResultView(
-        r.id,
-        r.award,
-        r.period,
-        r.scope,
-        r.team,
-        r.employee,
-        r.name,
-        r.rank,
-        r.metric,
-        r.shoutouts_received,
-        r.active_days,
-        r.scored_events,
-        r.status,
-        f"/v1/awards/{r.id}/card.png",
-    )
+    return AwardResultView(**msgspec.structs.asdict(r), card=f"/v1/awards/{r.id}/card.png")
 
 
 def _result_id(text: str) -> int:

@@ -151,7 +151,7 @@ def main() -> None:
         samples = []
         for e in readers:
             t0 = clock()
-            boards.view_page(BOARD, PERIOD, e, 10, view=PUBLIC)
+            boards.page(BOARD, PERIOD, e, 10, view=PUBLIC)
             samples.append(clock() - t0)
         p50, p99 = percentiles_ms(samples)
         print(

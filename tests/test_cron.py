@@ -406,7 +406,7 @@ def test_cron_once_prints_what_the_jobs_did(
     assert "reconcile_boards: 0 fix(es) on 9 board(s)" in result.output
     assert "close_periods: 2 period(s) closed: 2026-11-02, 2026-11-03" in result.output
     bad = runner.invoke(main, ["cron", "--once", "--now", "2026-11-04T12:00"])
-    assert bad.exit_code == 1 and "UTC offset" in bad.output
+    assert bad.exit_code == 2 and "UTC offset" in bad.output  # a usage error
 
 
 def test_plaudit_cron_runs_rq_cron_scheduler_until_stopped(redis_url: str) -> None:

@@ -491,7 +491,7 @@ def test_view_page_ranks_a_hidden_employee_where_they_would_stand(
     assert sql_top(sqlite_db, "points", WEEK, 10, public=True) == top
     assert sql_rank(sqlite_db, "points", WEEK, 2, public=True) == mine
     # A board Redis does not hold is absent (ask SQL), not empty.
-    assert boards.view_page("points", "2030-W01", 2, view=PUBLIC) is None
+    assert boards.page("points", "2030-W01", 2, view=PUBLIC) is None
 
 
 def test_publish_rebuilds_a_board_redis_lost_rather_than_writing_part_of_it(

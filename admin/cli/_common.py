@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "INSTANT",
+    "MOMENT",
     "console",
     "ensure_rulebook",
     "err",
@@ -59,6 +60,28 @@ class _Instant(click.ParamType):
 
 
 INSTANT = _Instant()
+
+
+class _Moment(click.ParamType):
+    """An ISO instant with its UTC offset (``2026-12-01T02:00:00+01:00``), as an aware datetime: a moment to
+    act at must not depend on the machine's zone."""
+
+    name = "INSTANT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, datetime):
+            return value
+        text = str(value).strip()
+        try:
+            at = datetime.fromisoformat(text)
+        except ValueError:
+            self.fail(f"expected an ISO 8601 instant, got {text!r}")
+        if at.tzinfo is None:
+            self.fail(f"give the UTC offset, e.g. {text}+00:00")
+        return at
+
+
+MOMENT = _Moment()
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import click
 
-from admin.cli._common import console, ensure_rulebook, fail, open_db
+from admin.cli._common import MOMENT, console, ensure_rulebook, fail, open_db
 from engine import clock
 from engine.rewards.awards import (
     AwardError,
@@ -49,7 +49,9 @@ def awards() -> None:
 @click.option(
     "--award", "award_id", help="The award's id (default: every award of that period kind)."
 )
-@click.option("--now", "now_text", help="The close moment (ISO 8601 with offset; default now).")
+@click.option(
+    "--now", "at", type=MOMENT, help="The close moment (ISO 8601 with offset; default now)."
+)
 @click.option("--force", is_flag=True, help="Close before the period's end plus grace hours.")
 @click.option("--actor", default="plaudit awards close", show_default=True)
 @click.pass_context
@@ -57,7 +59,7 @@ def close(
     ctx: click.Context,
     period: str,
     award_id: str | None,
-    now_text: str | None,
+    at: datetime | None,
     force: bool,
     actor: str,
 ) -> None:
@@ -65,14 +67,7 @@ def close(
     db = open_db(ctx)
     rules = ensure_rulebook(db).current
     assert rules is not None
-    now = clock.now()
-    if now_text:
-        try:
-            now = datetime.fromisoformat(now_text)
-        except ValueError:
-            fail(f"--now: expected an ISO 8601 time, got {now_text!r}")
-        if now.tzinfo is None:
-            fail(f"--now: name the UTC offset (e.g. {now_text}+00:00)")
+    now = at or clock.now()
     try:
         if award_id is not None:
             chosen = [find_award_spec(rules, award_id)]

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import click
 
-from admin.cli._common import console, err, fail, open_db, redis_client
+from admin.cli._common import MOMENT, console, err, fail, open_db, redis_client
 
 __all__ = ["cron"]
 
@@ -39,7 +39,7 @@ def _print_once(results: dict[str, dict]) -> None:
 @click.option(
     "--now",
     "now",
-    metavar="INSTANT",
+    type=MOMENT,
     help="With --once: act as if it were this ISO instant, e.g. 2026-12-01T02:00:00+01:00.",
 )
 @click.option(
@@ -50,7 +50,7 @@ def _print_once(results: dict[str, dict]) -> None:
     help="The scheduler's log level.",
 )
 @click.pass_context
-def cron(ctx: click.Context, once: bool, now: str | None, logging_level: str) -> None:
+def cron(ctx: click.Context, once: bool, now: datetime | None, logging_level: str) -> None:
     """Queue the periodic jobs on RQ's scheduler: sweep (1 min), reconcile (10 min), close periods (15 min).
 
     Run ONE per deployment; `plaudit worker` processes run the jobs. Intervals: PLAUDIT_SWEEP_INTERVAL,
@@ -64,16 +64,8 @@ def cron(ctx: click.Context, once: bool, now: str | None, logging_level: str) ->
     if once:
         from engine.scoring.rulesets import load_rulebook
 
-        instant = None
-        if now:
-            try:
-                instant = datetime.fromisoformat(now)
-            except ValueError:
-                fail(f"--now: not an ISO instant: {now!r}")
-            if instant.tzinfo is None:
-                fail(f"--now: give the UTC offset, e.g. {now}+00:00")
         db = open_db(ctx)
-        _print_once(run_once(db, connection, load_rulebook(db), instant))
+        _print_once(run_once(db, connection, load_rulebook(db), now))
         return
     if now:
         fail("--now only applies with --once")

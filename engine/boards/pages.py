@@ -160,7 +160,7 @@ class RedisPages:
         return self._circuit.call(read, "leaderboards read from SQL for now")
 
     def company(self, board: str, period: str, limit: int, centre: int | None) -> BoardPage:
-        got = self._ask(lambda: self.redis.view_page(board, period, centre, limit, view=PUBLIC))
+        got = self._ask(lambda: self.redis.page(board, period, centre, limit, view=PUBLIC))
         if got is not None:
             rows, mine, around = got
             me = None if mine is None or centre is None else (centre, mine[1], mine[0])

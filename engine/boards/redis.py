@@ -145,6 +145,10 @@ def _views(active: Any, visibility: str, team: str) -> list[str]:
     return views
 
 
+#: An absent board reads as empty.
+_EMPTY: tuple[list[Row], None, list[Row]] = ([], None, [])
+
+
 class RedisBoards:
     """Leaderboards in Redis sorted sets: per (board, period) the full ZSET, its ``public`` view and one view
     per team, members = employee ids.
@@ -412,18 +416,18 @@ class RedisBoards:
     # -- reads --------------------------------------------------------------------------------------------
     def top(self, board: str, period: str, n: int, offset: int = 0) -> list[Row]:
         """``n`` entries from position ``offset`` (0 = the leader): ``[(employee_id, score, rank)]``."""
-        return self.page(board, period, None, n, offset=offset, before=-1)[0]
+        return (self.page(board, period, None, n, offset=offset, before=-1) or _EMPTY)[0]
 
     def rank(self, board: str, period: str, employee: int) -> tuple[int, int] | None:
         """``(rank, score)`` of one employee per the tie policy; None when not on the board."""
-        return self.page(board, period, employee, 0, before=-1)[1]
+        return (self.page(board, period, employee, 0, before=-1) or _EMPTY)[1]
 
     def around(
         self, board: str, period: str, employee: int, before: int = 2, after: int = 2
     ) -> list[Row]:
         """The employee with up to ``before`` entries above and ``after`` below; cut (not shifted) at the
         edges, as :meth:`engine.boards.memory.Board.around`. Empty when the employee is not on the board."""
-        return self.page(board, period, employee, 0, before=before, after=after)[2]
+        return (self.page(board, period, employee, 0, before=before, after=after) or _EMPTY)[2]
 
     def page(
         self,
@@ -436,28 +440,11 @@ class RedisBoards:
         before: int = 2,
         after: int = 2,
         view: str | None = None,
-    ) -> tuple[list[Row], tuple[int, int] | None, list[Row]]:
-        """What a board page shows, in ONE round trip: (top ``n``, the employee's (rank, score) or None,
-        the entries around the employee). ``before=-1`` skips the window. An absent board reads as empty."""
-        got = self.view_page(
-            board, period, employee, n, offset=offset, before=before, after=after, view=view
-        )
-        return got if got is not None else ([], None, [])
-
-    def view_page(
-        self,
-        board: str,
-        period: str,
-        employee: int | None,
-        n: int = 10,
-        *,
-        offset: int = 0,
-        before: int = 2,
-        after: int = 2,
-        view: str | None = None,
     ) -> tuple[list[Row], tuple[int, int] | None, list[Row]] | None:
-        """:meth:`page` of one view (None: the full board), or None when the board is absent from Redis (ask
-        SQL). An employee not in the view gets the rank they would have in it, and no window."""
+        """What a board page shows, in ONE round trip: (top ``n``, the employee's (rank, score) or None, the
+        entries around the employee), of one ``view`` (None: the full board). ``before=-1`` skips the window.
+        None when the board is absent from Redis (ask SQL). An employee not in the view gets the rank they
+        would have in it, and no window."""
         reply = self._page_script(
             keys=[self.key(board, period, view), self.key(board, period)],
             args=[

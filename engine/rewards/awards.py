@@ -14,7 +14,7 @@ the board people saw when the winner was announced.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -65,8 +65,9 @@ class AwardError(PlauditError):
     ``decided``."""
 
 
-@dataclass(frozen=True)
-class AwardResultRow:
+class AwardResultRow(msgspec.Struct, frozen=True):
+    """One placed employee of a closed award (the API answers with it, plus the card's address)."""
+
     id: int
     award: str
     period: str
@@ -190,40 +191,13 @@ def award_results(
         "ORDER BY c.closed_at DESC, c.id DESC, r.scope, r.team, r.rank LIMIT ?",
         [*params, limit],
     )
-    return [
-        AwardResultRow(
-            rid,
-            award,
-            period,
-            scope,
-            team,
-            employee,
-            name,
-            rank,
-            metric,
-            received,
-            days,
-            scored,
-            db.read_ts(reached) if reached is not None else None,
-            status,
-        )
-        for (
-            rid,
-            award,
-            period,
-            scope,
-            team,
-            employee,
-            name,
-            rank,
-            metric,
-            received,
-            days,
-            scored,
-            reached,
-            status,
-        ) in rows
-    ]
+    return [_result_row(db, row) for row in rows]
+
+
+def _result_row(db: Database, row: Sequence[Any]) -> AwardResultRow:
+    values = list(row)
+    values[12] = db.read_ts(values[12]) if values[12] is not None else None  # reached_at
+    return AwardResultRow(*values)
 
 
 def _outcome(db: Database, closing_id: int, created: bool, deltas: dict) -> AwardOutcome:

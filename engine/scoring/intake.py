@@ -29,6 +29,7 @@ from rules import CompiledRules
 log = logging.getLogger("plaudit.intake")
 
 __all__ = [
+    "EVENT_COLUMNS",
     "EventOutcome",
     "IncomingEvent",
     "IntakeSummary",
@@ -111,7 +112,8 @@ def _ref(employee: str) -> str:
 EmployeeIds = Callable[[set[str]], dict[str, int]]
 
 
-_EVENT_COLUMNS = (
+#: The columns intake writes for each event (in this order).
+EVENT_COLUMNS = (
     "source",
     "external_id",
     "type",
@@ -179,11 +181,11 @@ def accept_events(
         mine: set[tuple[str, str]] | None = None
         if db.dialect == "postgres":
             inserted = db.insert_rows_returning(
-                "event", _EVENT_COLUMNS, rows, key, "source, external_id"
+                "event", EVENT_COLUMNS, rows, key, "source, external_id"
             )
             if len(inserted) != len(rows):
                 mine = {(source, external_id) for source, external_id in inserted}
-        elif db.insert_rows("event", _EVENT_COLUMNS, rows, key) != len(rows):
+        elif db.insert_rows("event", EVENT_COLUMNS, rows, key) != len(rows):
             mine = set()
             by_source: dict[str, list[str]] = {}
             for source, ext_id in fresh:

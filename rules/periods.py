@@ -6,6 +6,7 @@ come from ``occurred_at`` (when the employee acted), never from arrival time.
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -20,6 +21,7 @@ __all__ = [
     "period_end",
     "period_keys",
     "period_kind",
+    "period_label",
     "period_start",
     "previous_period",
 ]
@@ -175,3 +177,15 @@ def previous_period(key: str, tz: ZoneInfo, week_start: str = "monday") -> str:
         return key
     before = period_start(key, tz, week_start) - timedelta(microseconds=1)
     return period_keys(before, tz, week_start).of(kind)
+
+
+def period_label(period_key: str) -> str:
+    """``2026-11`` → ``November 2026``; ``2026-Q4`` → ``Q4 2026``; other keys as they are (the pages translate
+    the month names)."""
+    kind = period_kind(period_key)
+    year, _, rest = period_key.partition("-")
+    if kind == "month":
+        return f"{calendar.month_name[int(rest)]} {year}"
+    if kind == "quarter":
+        return f"{rest} {year}"
+    return period_key

@@ -24,7 +24,6 @@ from engine.rewards.awards import (
     close_award,
     close_due_awards,
     find_award_spec,
-    period_label,
 )
 from engine.scoring.intake import accept_events
 from engine.scoring.rulesets import load_rulebook, publish
@@ -32,6 +31,7 @@ from engine.scoring.score import process_pending
 from engine.storage.audit import AWARD_APPROVED, AWARD_CLOSED, recent
 from engine.storage.database import Database
 from rules import CompiledRules, load_rules_text
+from rules.periods import period_label
 from tests.rules.rules_support import BASE
 from tests.test_pipeline import share as pipeline_share
 

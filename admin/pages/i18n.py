@@ -229,7 +229,7 @@ NL: dict[str, str] = {
 CATALOG: dict[str, dict[str, str]] = {"en": {}, "nl": NL}
 
 
-#: English month names, as ``engine.rewards.awards.period_label`` writes them.
+#: English month names, as ``rules.periods.period_label`` writes them.
 _MONTH = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b"
 )

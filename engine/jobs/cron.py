@@ -34,6 +34,7 @@ from engine.boards.redis import RedisBoards
 from engine.defaults import BOARD_POINTS
 from engine.jobs.shards import QUEUE_NAME, WorkerState, sweep
 from engine.people.roster import unpark_events
+from engine.rewards.badges import give_rank_badges
 from engine.rewards.outbox import Connectors, deliver_due
 from engine.rewards.payouts import close_due_payouts
 from engine.scoring.rulesets import RuleBook
@@ -200,10 +201,6 @@ def _give_rank_badges(
     db: Database, boards: RedisBoards, rules: CompiledRules, now: datetime, period_key: str
 ) -> None:
     """The closed period's rank badges (top N); their bonus points go to the Redis boards at once."""
-    from engine.rewards.awards import (
-        give_rank_badges,  # engine.rewards.awards uses this module's period functions
-    )
-
     deltas = give_rank_badges(db, rules, period_key, now)
     if deltas.deltas:
         boards.publish(db, deltas.deltas)

@@ -13,7 +13,6 @@ the board people saw when the winner was announced.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -22,17 +21,17 @@ from typing import Any
 import msgspec
 
 from badges.card import AwardCard
-from badges.earning import Earned
 from engine import clock
 from engine.boards.standings import StandingDeltas
 from engine.defaults import BOARD_POINTS
 from engine.errors import PlauditError
 from engine.rewards.badges import badge_award_row, insert_badge_awards
+from engine.rewards.bonus import give_bonus
 from engine.rewards.outbox import RewardCause, queue_rewards
 from engine.storage.audit import AWARD_APPROVED, AWARD_CLOSED, record
 from engine.storage.database import Database
 from rules import AwardSpec, CompiledRules
-from rules.periods import period_end, period_kind, period_start, previous_period
+from rules.periods import period_end, period_kind, period_label, period_start, previous_period
 
 __all__ = [
     "SHORTLIST_PER_WINNER",
@@ -49,8 +48,6 @@ __all__ = [
     "close_due_awards",
     "closing_due",
     "find_award_spec",
-    "give_rank_badges",
-    "period_label",
     "place_candidates",
 ]
 
@@ -130,17 +127,6 @@ def find_award_spec(rules: CompiledRules, award_id: str) -> AwardSpec:
             return award
     known = ", ".join(a.id for a in rules.awards) or "none in this program"
     raise AwardError("award", f"unknown award {award_id!r}; known: {known}")
-
-
-def period_label(period_key: str) -> str:
-    """``2026-11`` → ``November 2026``; ``2026-Q4`` → ``Q4 2026``; other keys as they are."""
-    kind = period_kind(period_key)
-    year, _, rest = period_key.partition("-")
-    if kind == "month":
-        return f"{calendar.month_name[int(rest)]} {year}"
-    if kind == "quarter":
-        return f"{rest} {year}"
-    return period_key
 
 
 def closing_due(rules: CompiledRules, award: AwardSpec, period_key: str) -> datetime:
@@ -492,7 +478,7 @@ def _reward(
     label = period_label(period_key)
     at = db.ts(now)
     if award.bonus:
-        _bonus(
+        give_bonus(
             db,
             rules,
             employee,
@@ -690,97 +676,3 @@ def close_due_awards(
             if outcome.created:
                 done.append(outcome)
     return done
-
-
-# -- rank badges ----------------------------------------------------------------------------------------------
-def give_rank_badges(
-    db: Database, rules: CompiledRules, period_key: str, now: datetime | None = None
-) -> StandingDeltas:
-    """Rank badges (``criteria.kind: rank``) of a closed period: the top N of its points board, ranked with the
-    program's tie policy among active employees, each gets the best tier their rank reaches.
-
-    Idempotent: a badge already given for the period is not given (nor its bonus paid) again. Bonus points
-    are dated ``now``, like award bonuses, so the closed period's board stays as it closed. Returns the
-    standings changes for the boards.
-    """
-    now = now or clock.now()
-    kind = period_kind(period_key)
-    deltas = StandingDeltas()
-    badges = [b for b in rules.badges if b.criteria.kind == "rank" and b.criteria.period == kind]
-    if not badges:
-        return deltas
-    rows = db.query(
-        'SELECT s.employee, s.score FROM "standing" s JOIN "employee" e ON e.id = s.employee '
-        "WHERE s.board = ? AND s.period = ? AND e.active = ? AND s.score > 0 "
-        "ORDER BY s.score DESC, s.reached_at, s.employee",
-        (BOARD_POINTS, period_key, True),
-    )
-    ranked: list[tuple[int, int]] = []  # (employee, rank)
-    for position, (employee, score) in enumerate(rows, 1):
-        shared = rules.ties == "shared" and ranked and rows[position - 2][1] == score
-        ranked.append((int(employee), ranked[-1][1] if shared else position))
-    at = db.ts(now)
-    label = period_label(period_key)
-    with db.transaction():
-        for badge in badges:
-            given = {
-                int(e)
-                for (e,) in db.query(
-                    'SELECT employee FROM "badge_award" WHERE badge = ? AND earned_in = ?',
-                    (badge.id, period_key),
-                )
-            }
-            new: list[tuple[Any, ...]] = []
-            for employee, rank in ranked:
-                # Tiers of a rank badge go up in N: the first whose top N holds the rank is the best reached.
-                tier = next((t for t in badge.tiers if rank <= t.goal), None)
-                if tier is None or employee in given:
-                    continue
-                new.append(
-                    badge_award_row(
-                        employee, badge.id, tier.name, period_key, None, at, rules.version
-                    )
-                )
-                if tier.bonus:
-                    earned = Earned(badge, tier, period_key)
-                    reason = f"Badge earned: {earned.label}, {label}: +{tier.bonus}"
-                    entry = ("badge", earned.rule_id)
-                    _bonus(db, rules, employee, tier.bonus, entry, reason, now, deltas)
-            insert_badge_awards(db, new, rules)
-        deltas.write(db)
-    return deltas
-
-
-def _bonus(
-    db: Database,
-    rules: CompiledRules,
-    employee: int,
-    points: int,
-    kind_and_rule: tuple[str, str],
-    reason: str,
-    now: datetime,
-    deltas: StandingDeltas,
-    actor: str | None = None,
-    why: str | None = None,
-) -> None:
-    """A reward's points: a ledger entry dated ``now`` (not in the closed period, whose board is frozen) and
-    its standings change."""
-    kind, rule_id = kind_and_rule
-    at = db.ts(now)
-    db.execute(
-        'INSERT INTO "ledger_entry" (employee, points, kind, event, rule_id, rule_version, ruleset_version, '
-        "reasons, actor, why, occurred_at, created_at) VALUES (?, ?, ?, NULL, ?, NULL, ?, ?, ?, ?, ?, ?)",
-        (
-            employee,
-            points,
-            kind,
-            rule_id,
-            rules.version,
-            msgspec.json.encode([reason]).decode(),
-            actor,
-            why,
-            at,
-            at,
-        ),
-    )
-    deltas.add(employee, tuple(rules.periods(now)), points, at)

@@ -14,11 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from badges.earning import Progress, badge_rules
+from badges.earning import Earned, Progress, badge_rules
 from engine import clock
+from engine.boards.standings import StandingDeltas
+from engine.defaults import BOARD_POINTS
+from engine.rewards.bonus import give_bonus
 from engine.rewards.outbox import RewardCause, queue_rewards
 from engine.storage.database import Database
 from rules import CompiledRules
+from rules.periods import period_kind, period_label
 
 __all__ = [
     "BADGE_AWARD_COLUMNS",
@@ -29,6 +33,7 @@ __all__ = [
     "badges_of",
     "earned_badges",
     "find_award",
+    "give_rank_badges",
     "insert_badge_awards",
     "revoke_award",
 ]
@@ -195,3 +200,62 @@ def revoke_award(db: Database, public_id: str, reason: str) -> bool:
             (True, reason, public_id),
         )
         return bool(changed.rowcount)
+
+
+# -- rank badges: given when a period closes ----------------------------------------------------------------------------------------------
+def give_rank_badges(
+    db: Database, rules: CompiledRules, period_key: str, now: datetime | None = None
+) -> StandingDeltas:
+    """Rank badges (``criteria.kind: rank``) of a closed period: the top N of its points board, ranked with the
+    program's tie policy among active employees, each gets the best tier their rank reaches.
+
+    Idempotent: a badge already given for the period is not given (nor its bonus paid) again. Bonus points
+    are dated ``now``, like award bonuses, so the closed period's board stays as it closed. Returns the
+    standings changes for the boards.
+    """
+    now = now or clock.now()
+    kind = period_kind(period_key)
+    deltas = StandingDeltas()
+    badges = [b for b in rules.badges if b.criteria.kind == "rank" and b.criteria.period == kind]
+    if not badges:
+        return deltas
+    rows = db.query(
+        'SELECT s.employee, s.score FROM "standing" s JOIN "employee" e ON e.id = s.employee '
+        "WHERE s.board = ? AND s.period = ? AND e.active = ? AND s.score > 0 "
+        "ORDER BY s.score DESC, s.reached_at, s.employee",
+        (BOARD_POINTS, period_key, True),
+    )
+    ranked: list[tuple[int, int]] = []  # (employee, rank)
+    for position, (employee, score) in enumerate(rows, 1):
+        shared = rules.ties == "shared" and ranked and rows[position - 2][1] == score
+        ranked.append((int(employee), ranked[-1][1] if shared else position))
+    at = db.ts(now)
+    label = period_label(period_key)
+    with db.transaction():
+        for badge in badges:
+            given = {
+                int(e)
+                for (e,) in db.query(
+                    'SELECT employee FROM "badge_award" WHERE badge = ? AND earned_in = ?',
+                    (badge.id, period_key),
+                )
+            }
+            new: list[tuple[Any, ...]] = []
+            for employee, rank in ranked:
+                # Tiers of a rank badge go up in N: the first whose top N holds the rank is the best reached.
+                tier = next((t for t in badge.tiers if rank <= t.goal), None)
+                if tier is None or employee in given:
+                    continue
+                new.append(
+                    badge_award_row(
+                        employee, badge.id, tier.name, period_key, None, at, rules.version
+                    )
+                )
+                if tier.bonus:
+                    earned = Earned(badge, tier, period_key)
+                    reason = f"Badge earned: {earned.label}, {label}: +{tier.bonus}"
+                    entry = ("badge", earned.rule_id)
+                    give_bonus(db, rules, employee, tier.bonus, entry, reason, now, deltas)
+            insert_badge_awards(db, new, rules)
+        deltas.write(db)
+    return deltas

@@ -137,7 +137,7 @@ badges:
 
 
 def test_rank_badges_go_to_the_top_n_at_period_close_once(db: Database) -> None:
-    from engine.rewards.awards import give_rank_badges
+    from engine.rewards.badges import give_rank_badges
     from rules import load_rules_text
 
     publish(db, load_rules_text(RANKED, run_tests=False))

@@ -24,9 +24,8 @@ from engine.rewards.awards import (
     close_award,
     closing_due,
     find_award_spec,
-    period_label,
 )
-from rules.periods import previous_period
+from rules.periods import period_label, previous_period
 
 __all__ = ["MonthClosePage"]
 

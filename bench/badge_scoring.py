@@ -21,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.demo.generate import generate_events, generate_roster  # noqa: E402
+from engine.demo.events import generate_events  # noqa: E402
+from engine.demo.roster import generate_roster  # noqa: E402
 from engine.people.roster import RosterRow, import_roster  # noqa: E402
 from engine.scoring.intake import import_events  # noqa: E402
 from engine.scoring.rulesets import load_rulebook, publish  # noqa: E402

@@ -8,7 +8,7 @@ duplicates and the late deliveries. The events-per-employee-per-day rate is chos
 within the window; the stream is cut at exactly that count.
 
 Two passes over the same (deterministic) stream: the first only generates, so the figure printed is the
-generator's own rate (engine/demo/generate.py aims at 300,000 events/s or more); the second encodes and writes.
+generator's own rate (engine/demo/events.py aims at 300,000 events/s or more); the second encodes and writes.
 `--no-measure` skips the first.
 """
 
@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.demo.generate import ROSTER_COLUMNS, generate_events, generate_roster  # noqa: E402
+from engine.demo.events import generate_events  # noqa: E402
+from engine.demo.roster import ROSTER_COLUMNS, generate_roster  # noqa: E402
 
 __all__ = ["main"]
 

@@ -3,7 +3,7 @@
     .venv/bin/python bench/kpis.py [--employees 100000] [--events 2000000] [--runs 7] [--postgres]
 
 The HR report asks for every period at once, so the figure is the time of one whole report (12 months by
-default): p50 and p99 over ``--runs`` runs, after one warm-up. The data is a year of engine/demo/generate.py's
+default): p50 and p99 over ``--runs`` runs, after one warm-up. The data is a year of engine/demo's
 stream stored as the inbox holds it (straight into the event table: scoring is not what is measured), the
 roster created before the year with a few leavers and joiners during it, the stream's shoutouts as shoutout
 rows, and points-board standings per month (lognormal scores for the month's active people).
@@ -26,10 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from engine.defaults import BOARD_POINTS  # noqa: E402
-from engine.demo.generate import generate_events, generate_roster  # noqa: E402
+from engine.demo.events import generate_events  # noqa: E402
+from engine.demo.roster import generate_roster  # noqa: E402
 from engine.insight.kpis import compute_kpis, last_periods  # noqa: E402
 from engine.people.directory import set_active  # noqa: E402
 from engine.people.roster import RosterRow, import_roster  # noqa: E402
+from engine.scoring.intake import EVENT_COLUMNS  # noqa: E402
 from engine.scoring.rulesets import load_rulebook, publish  # noqa: E402
 from engine.storage.database import Database, DatabaseConfig, open_database  # noqa: E402
 from rules import CompiledRules  # noqa: E402
@@ -115,17 +117,7 @@ def load_events(db: Database, roster: list[dict[str, str]], events: int) -> tupl
         with db.transaction():
             stored += db.insert_rows(
                 "event",
-                (
-                    "source",
-                    "external_id",
-                    "type",
-                    "employee_ref",
-                    "shard",
-                    "occurred_at",
-                    "received_at",
-                    "attributes",
-                    "status",
-                ),
+                EVENT_COLUMNS,
                 rows,
                 ("source", "external_id"),
             )

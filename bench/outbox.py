@@ -28,7 +28,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.demo.generate import generate_roster  # noqa: E402
+from engine.demo.roster import generate_roster  # noqa: E402
 from engine.people.roster import RosterRow, import_roster  # noqa: E402
 from engine.rewards.connectors import OutboundMessage  # noqa: E402
 from engine.rewards.connectors.webhook import WebhookConnector  # noqa: E402

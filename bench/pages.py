@@ -2,7 +2,7 @@
 
 The issue's figures: "leaderboard page server time ≤ 200 ms at 100,000 employees; page weight ≤ 200 KB".
 
-Builds a SQLite file with ``--employees`` employees in teams (engine.demo.generate's roster: 8 teams from ~1,700
+Builds a SQLite file with ``--employees`` employees in teams (engine.demo.roster's roster: 8 teams from ~1,700
 to a third of the company; 4% hidden, 6% team-only) and standings on the points board for everyone in the
 current week, month, quarter and all time (direct inserts, as bench/leaderboard.py and bench/api.py do),
 badge awards for about a third of them (the chips on the board) and a ledger for the signed-in employee. Then
@@ -50,7 +50,7 @@ import jwt
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.demo.generate import generate_roster  # noqa: E402
+from engine.demo.roster import generate_roster  # noqa: E402
 from engine.scoring.rulesets import publish  # noqa: E402
 from engine.storage.database import Database, DatabaseConfig, open_database  # noqa: E402
 from rules import CompiledRules  # noqa: E402

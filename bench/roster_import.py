@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.demo.generate import generate_roster  # noqa: E402
+from engine.demo.roster import generate_roster  # noqa: E402
 from engine.people.roster import import_roster, plan_roster, read_roster  # noqa: E402
 from engine.storage.database import DatabaseConfig, open_database  # noqa: E402
 from tests.servers import scratch_database  # noqa: E402

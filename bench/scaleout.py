@@ -42,7 +42,6 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +53,8 @@ import redis  # noqa: E402
 from rq import Queue, Worker  # noqa: E402
 
 from engine.boards.redis import RedisBoards  # noqa: E402
-from engine.demo.generate import generate_events, generate_roster  # noqa: E402
+from engine.demo.events import the_first_events  # noqa: E402
+from engine.demo.roster import generate_roster  # noqa: E402
 from engine.jobs.shards import QUEUE_NAME, enqueue_shards  # noqa: E402
 from engine.people.roster import RosterRow, import_roster  # noqa: E402
 from engine.scoring.intake import accept_events  # noqa: E402
@@ -433,15 +433,8 @@ def main() -> None:
     args = parser.parse_args()
 
     roster = generate_roster(args.employees, seed=11)
-    per_day = args.events / args.employees / args.days
-    stream = generate_events(
-        roster,
-        datetime(2026, 10, 1, tzinfo=UTC),
-        args.days,
-        seed=11,
-        events_per_employee_per_day=per_day * 1.05,
-    )
-    work = Workload(roster, list(islice(stream, args.events)))
+    stream = the_first_events(roster, args.events, datetime(2026, 10, 1, tzinfo=UTC), args.days, 11)
+    work = Workload(roster, list(stream))
     print(
         f"{args.events:,} events, {args.employees:,} employees, {args.workers} workers, "
         f"{settings().shards} shards, intake batches of {args.intake_batch}; {os.cpu_count()} cores; "

@@ -15,14 +15,14 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime
-from itertools import islice
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from engine.defaults import BATCH_SIZE  # noqa: E402
-from engine.demo.generate import generate_events, generate_roster  # noqa: E402
+from engine.demo.events import the_first_events  # noqa: E402
+from engine.demo.roster import generate_roster  # noqa: E402
 from engine.people.roster import RosterRow, import_roster  # noqa: E402
 from engine.scoring.intake import import_events  # noqa: E402
 from engine.scoring.replay import replay  # noqa: E402
@@ -57,15 +57,8 @@ def main() -> None:
 
     roster = generate_roster(args.employees, seed=11)
     import_roster(db, [RosterRow.from_record(r) for r in roster])
-    per_day = args.events / args.employees / args.days
-    stream = generate_events(
-        roster,
-        datetime(2026, 10, 1, tzinfo=UTC),
-        args.days,
-        seed=11,
-        events_per_employee_per_day=per_day * 1.05,
-    )
-    numbered = enumerate(islice(stream, args.events), start=1)
+    stream = the_first_events(roster, args.events, datetime(2026, 10, 1, tzinfo=UTC), args.days, 11)
+    numbered = enumerate(stream, start=1)
 
     t0 = time.perf_counter()
     intake = import_events(db, numbered, book.current, batch_size=args.intake_batch)

@@ -1,6 +1,6 @@
 """Benchmark: simulating a draft program on the last 30 days of events, as HR does before publishing.
 
-A generated company (engine/demo/generate.py) of ``--employees`` people sends about ``--events`` events over the 30
+A generated company (engine/demo/) of ``--employees`` people sends about ``--events`` events over the 30
 days before ``--now`` plus a few days before them (which the window must leave out); they go into a fresh
 SQLite file through the ordinary intake and are scored, so the database looks like a running program's. Then
 ``simulate_recent`` runs the draft (the default rules.yaml with share points raised, a badge made easier and
@@ -26,7 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.demo.generate import generate_events, generate_roster  # noqa: E402
+from engine.demo.events import generate_events  # noqa: E402
+from engine.demo.roster import generate_roster  # noqa: E402
 from engine.insight.simulate import simulate_recent  # noqa: E402
 from engine.people.roster import RosterRow, import_roster  # noqa: E402
 from engine.scoring.intake import import_events  # noqa: E402

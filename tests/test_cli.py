@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from admin.cli import main
-from engine.demo.generate import generate_events
+from engine.demo.events import generate_events
 from tests.machine import shared_data
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,8 @@ import redis
 from rq import Queue, SimpleWorker
 
 from engine.boards.redis import RedisBoards
-from engine.demo.generate import generate_events, generate_roster
+from engine.demo.events import generate_events
+from engine.demo.roster import generate_roster
 from engine.jobs.shards import QUEUE_NAME, enqueue_shards, sweep
 from engine.people.roster import import_roster
 from engine.scoring.intake import accept_events

@@ -9,7 +9,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.demo.generate import generate_events, generate_roster
+from engine.demo.events import generate_events
+from engine.demo.roster import generate_roster
 from engine.insight.simulate import events_from_db, simulate
 from engine.people.roster import import_roster
 from engine.scoring.intake import accept_events

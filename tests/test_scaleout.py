@@ -42,7 +42,8 @@ from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegis
 from rq.suspension import resume, suspend
 
 from engine.boards.redis import RedisBoards
-from engine.demo.generate import generate_events, generate_roster
+from engine.demo.events import generate_events
+from engine.demo.roster import generate_roster
 from engine.jobs.shards import QUEUE_NAME, enqueue_shards
 from engine.people.roster import RosterRow, import_roster
 from engine.scoring.intake import accept_events

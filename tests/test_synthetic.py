@@ -1,4 +1,4 @@
-"""The synthetic program generator (engine/demo/generate.py): shape, realism and determinism.
+"""The synthetic program generator (engine/demo/roster.py, engine/demo/events.py): shape, realism and determinism.
 
 The demo and the benchmarks are only as good as this data, so the tests check what the seeds ask of it:
 valid events for rules.yaml, heavy-tailed activity, office hours, retries and late deliveries, referral stages
@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from engine.demo.generate import ROSTER_COLUMNS, generate_events, generate_roster
+from engine.demo.events import generate_events
+from engine.demo.roster import ROSTER_COLUMNS, generate_roster
 from tests.machine import shared_data
 
 RULES = Path(__file__).resolve().parent.parent / "rules.yaml"

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 
 from engine import clock
 from engine.defaults import SOURCE_DEMO
-from engine.demo.generate import generate_events, generate_roster
+from engine.demo.events import generate_events
+from engine.demo.roster import generate_roster
 from engine.people.roster import RosterRow, import_roster
 from engine.scoring.intake import IntakeSummary, import_events
 from engine.scoring.rulesets import RuleBook

@@ -78,7 +78,7 @@ class RosterRow:
 
     @classmethod
     def from_record(cls, r: dict[str, str]) -> RosterRow:
-        """A row from a record with the roster CSV's columns (as ``engine.demo.generate`` makes them), unchecked."""
+        """A row from a record with the roster CSV's columns (as ``engine.demo.roster`` makes them), unchecked."""
         return cls(
             external_id=r["external_id"],
             email=r["email"].lower(),

@@ -21,21 +21,22 @@ from litestar.response import Response
 from litestar.types import ASGIApp, Message, OnAppInitHandler, Receive, Scope, Send
 
 from api.auth import PrincipalMiddleware
-from api.awards import AwardController
-from api.badges import BadgeController, OpenBadgesController
 from api.config import ApiConfig
-from api.employees import EmployeeController
-from api.events import EventsController
+from api.employee.awards import AwardController
+from api.employee.badges import BadgeController, OpenBadgesController
+from api.employee.leaderboards import LeaderboardController
+from api.employee.profiles import EmployeeController
+from api.employee.shoutouts import ShoutoutController
 from api.health import HealthController
-from api.hr import AdjustmentController, ApiKeyController
-from api.kpis import KpiController
-from api.leaderboards import LeaderboardController
-from api.outbox import OutboxController
+from api.hr.adjustments import AdjustmentController
+from api.hr.api_keys import ApiKeyController
+from api.hr.kpis import KpiController
+from api.hr.outbox import OutboxController
 from api.problems import plaudit_error, problem
 from api.runtime import Runtime
-from api.scim import scim_router
-from api.shoutouts import ShoutoutController
-from api.webhooks import WebhookController
+from api.scim.routes import scim_router
+from api.tools.events import EventsController
+from api.tools.webhooks import WebhookController
 from engine.errors import PlauditError
 
 __all__ = ["API_PATHS", "PUBLIC_PATHS", "create_app"]

@@ -10,17 +10,7 @@ from rules._fields import EventTypeSpec, FieldSpec
 from rules.compiling import CompiledRules, compile_rules
 from rules.errors import RuleIssue, RulesError
 from rules.loading import failing_tests, load_rules, load_rules_text
-from rules.periods import PERIOD_KINDS, PeriodKeys, period_keys
-from rules.results import Award, CheckResult, RuleExplanation
-from rules.sources import (
-    ConstValue,
-    EventMapping,
-    MappedEvent,
-    PathValue,
-    PresentValue,
-    SourceSpec,
-)
-from rules.spec import (
+from rules.model import (
     AWARD_METRICS,
     AWARD_PERIODS,
     AWARD_SCOPES,
@@ -44,6 +34,16 @@ from rules.spec import (
     RuleSpec,
     ShoutoutSpec,
     ValueSpec,
+)
+from rules.periods import PERIOD_KINDS, PeriodKeys, period_keys
+from rules.results import Award, CheckResult, RuleExplanation
+from rules.sources import (
+    ConstValue,
+    EventMapping,
+    MappedEvent,
+    PathValue,
+    PresentValue,
+    SourceSpec,
 )
 
 __all__ = [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, TypeGuard
 
 import msgspec
 
@@ -41,7 +41,7 @@ class EventTypeSpec(msgspec.Struct, frozen=True):
     fields: dict[str, FieldSpec]
 
 
-def is_number(value: Any) -> bool:
+def is_number(value: Any) -> TypeGuard[int | float]:
     """int or float but not bool (bool is an int subclass in Python), and finite."""
     if isinstance(value, bool):
         return False

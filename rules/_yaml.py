@@ -71,6 +71,8 @@ class _Composer:
         if isinstance(node, yaml.SequenceNode):
             items = [self.node(item, depth + 1) for item in node.value]
             return YNode("seq", items, line, col)
+        if not isinstance(node, yaml.ScalarNode):  # pragma: no cover - PyYAML composes only these
+            raise TypeError(f"unexpected YAML node {type(node).__name__}")
         return self._scalar(node, line, col, is_key=False)
 
     def _mapping(self, node: yaml.MappingNode, line: int, col: int, depth: int) -> YNode:

@@ -12,7 +12,7 @@ from rules.results import CheckResult
 
 if TYPE_CHECKING:
     from rules.compiling import CompiledRules
-    from rules.spec import TestSpec
+    from rules.model import TestSpec
 
 __all__ = ["run_checks", "run_test"]
 

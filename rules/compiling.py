@@ -17,10 +17,7 @@ from zoneinfo import ZoneInfo
 
 from rules._fields import EventTypeSpec, check_field_value
 from rules.conditions import condition_fields, to_python
-from rules.periods import PeriodKeyCache, PeriodKeys
-from rules.results import Award, CheckResult, RuleExplanation
-from rules.sources import MappedEvent, SourceMapper, SourceSpec
-from rules.spec import (
+from rules.model import (
     AwardSpec,
     BadgeSpec,
     CampaignSpec,
@@ -35,6 +32,9 @@ from rules.spec import (
     RuleSpec,
     ShoutoutSpec,
 )
+from rules.periods import PeriodKeyCache, PeriodKeys
+from rules.results import Award, CheckResult, RuleExplanation
+from rules.sources import MappedEvent, SourceMapper, SourceSpec
 
 __all__ = ["CompiledRules", "compile_rules", "format_number"]
 

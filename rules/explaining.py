@@ -15,7 +15,7 @@ from rules.results import RuleExplanation
 
 if TYPE_CHECKING:
     from rules.compiling import CompiledRules
-    from rules.spec import CampaignSpec, RuleSpec
+    from rules.model import CampaignSpec, RuleSpec
 
 __all__ = ["explain"]
 

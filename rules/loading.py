@@ -13,7 +13,7 @@ from rules._yaml import compose
 from rules.checks import run_test
 from rules.compiling import CompiledRules, compile_rules
 from rules.errors import RuleIssue, RulesError
-from rules.spec import build_program
+from rules.sections import build_program
 
 __all__ = ["failing_tests", "load_rules", "load_rules_text"]
 

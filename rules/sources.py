@@ -325,7 +325,6 @@ class SourceMapper:
             return [f'type: "{kind}" is not mapped for source {source}; mapped: {mapped_types}']
         problems: list[str] = []
         employee: str | None = None
-        employee: str | None = None
         for path, keys in employee_paths:
             employee, problem = _identity(resolve(payload, keys), path, "an employee")
             if problem is not None:
@@ -387,6 +386,13 @@ class SourceMapper:
         event_id, problem = _identity(payload.get("id"), "id", "an id")
         if problem is not None:
             problems.append(problem)
-        if problems or kind is None or employee is None or not isinstance(occurred_at, datetime):
+        # Missing attributes are in ``problems`` already; the isinstance is for the type checker.
+        if (
+            problems
+            or kind is None
+            or employee is None
+            or not isinstance(occurred_at, datetime)
+            or not isinstance(attributes, dict)
+        ):
             return problems
         return MappedEvent(kind, employee, occurred_at, dict(attributes), event_id)

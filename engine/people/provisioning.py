@@ -1,6 +1,6 @@
 """The employee store as an identity provider (Okta, Entra ID) sees it: create, find, change, deactivate, delete.
 
-No HTTP and no SCIM JSON here: ``api/scim.py`` speaks the protocol and calls these, one transaction each.
+No HTTP and no SCIM JSON here: ``api/scim/routes.py`` speaks the protocol and calls these, one transaction each.
 
 Why the rules below:
 

@@ -12,7 +12,7 @@ from msgspec import Struct
 from admin.pages._page import PageController, page_language, render, runtime_of, viewer_of
 from admin.pages.charts import bar_chart
 from admin.pages.i18n import translator
-from api.employees import person_for, profile_of
+from api.employee.profiles import person_for, profile_of
 from engine.people.directory import VISIBILITIES, Person, set_visibility
 from engine.people.profile import ledger_page, weekly_points
 from engine.rewards.badges import badge_progress, earned_badges

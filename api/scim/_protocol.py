@@ -1,4 +1,4 @@
-"""SCIM 2.0 protocol details for ``api/scim.py``: the models, reading payloads the way Okta and Entra ID send
+"""SCIM 2.0 protocol details for ``api/scim/routes.py``: the models, reading payloads the way Okta and Entra ID send
 them, filters turned into the store's equality look-ups, PATCH operations turned into changed fields.
 
 scim2-models does the protocol: validation per request context (read-only attributes ignored, ``userName``

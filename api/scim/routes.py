@@ -51,7 +51,9 @@ from scim2_models import (
     User,
 )
 
-from api._scim_protocol import (
+from api.auth import Principal
+from api.runtime import Runtime
+from api.scim._protocol import (
     MAX_PAGE_SIZE,
     EnterpriseUser,
     ScimUser,
@@ -64,8 +66,6 @@ from api._scim_protocol import (
     read_user,
     scim_user,
 )
-from api.auth import Principal
-from api.runtime import Runtime
 from engine.people.provisioning import (
     ProvisionedUser,
     ProvisioningError,

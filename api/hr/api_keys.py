@@ -1,4 +1,4 @@
-"""HR's API: point adjustments with a reason, and API keys (created and revoked, shown once, stored hashed)."""
+"""``/v1/api-keys``: the tools' API keys, created and revoked by HR; a key is shown once and stored hashed."""
 
 from __future__ import annotations
 
@@ -9,28 +9,12 @@ from litestar import Controller, Request, delete, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 
-from api.auth import Principal, requires_admin
+from api.auth import requires_admin
 from api.problems import problem
 from api.runtime import Runtime
 from engine.people.api_keys import SCOPES, ApiKeyInfo, create_key, list_keys, revoke_key
-from engine.scoring.adjustments import adjust
 
-__all__ = ["AdjustmentController", "ApiKeyController"]
-
-
-class NewAdjustment(msgspec.Struct, forbid_unknown_fields=True):
-    employee: str
-    points: int
-    why: str
-    at: datetime | None = None
-
-
-class AdjustmentMade(msgspec.Struct):
-    entry: int
-    employee: str
-    points: int
-    occurred_at: datetime
-    actor: str
+__all__ = ["ApiKeyController"]
 
 
 class NewKey(msgspec.Struct, forbid_unknown_fields=True):
@@ -60,39 +44,6 @@ def _view(info: ApiKeyInfo, key: str | None = None) -> KeyView:
         info.revoked_at,
         key,
     )
-
-
-class AdjustmentController(Controller):
-    path = "/v1/adjustments"
-    tags = ["hr"]
-    guards = [requires_admin]
-
-    @post("/", sync_to_thread=True, status_code=201)
-    def create(
-        self, request: Request, state: State, data: JSONBody[NewAdjustment]
-    ) -> AdjustmentMade:
-        """Give or take points with a reason: a ledger entry naming who did it and why."""
-        runtime: Runtime = state.runtime
-        principal: Principal = request.user
-        at = (
-            data.at.replace(tzinfo=runtime.rules.timezone)
-            if data.at and data.at.tzinfo is None
-            else data.at
-        )
-        with runtime.pages.writing():
-            made = adjust(
-                runtime.db(),
-                runtime.book,
-                data.employee,
-                data.points,
-                data.why,
-                principal.name,
-                at,
-            )
-            runtime.pages.scored(runtime.db(), made.deltas)
-        return AdjustmentMade(
-            made.entry_id, made.employee, made.points, made.occurred_at, principal.name
-        )
 
 
 class ApiKeyController(Controller):

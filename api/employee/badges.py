@@ -18,7 +18,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody, Parameter
 
 from api.auth import Principal, requires_admin, requires_read
-from api.employees import person_for
+from api.employee.profiles import person_for
 from api.problems import problem
 from api.runtime import Runtime
 from badges.images import TIERS, BadgeArt

@@ -1,0 +1,3 @@
+"""HR's API: adjustments, API keys, KPIs, the outbox."""
+
+__all__: list[str] = []

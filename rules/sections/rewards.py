@@ -193,7 +193,9 @@ def _reward(walker: Walker, draft: ProgramDraft, seen: set[str], node: YNode) ->
         fields = _reward_fields(walker, draft, entries, trigger, connector, label, node)
     if reward_id is None or trigger is None or connector is None:
         return None
-    if len(walker.issues) > problems_before:
+    # A value reported already (a YAML trap such as `reason: yes` is reported at parsing) is left out of
+    # ``fields``: no reward is built from what is missing.
+    if len(walker.issues) > problems_before or not {"reason", "idempotency_key"} <= fields.keys():
         return None
     return RewardSpec(
         id=reward_id, trigger=trigger, connector=connector.id, line=node.line, **fields

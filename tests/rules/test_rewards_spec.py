@@ -134,6 +134,12 @@ def test_no_sections_means_nothing_goes_out() -> None:
         ('"{badge.tier}"}', '"{badge.teir}"}', 'unknown variable "badge.teir"'),
         ("{award.period} #recognition", "{award.period #recognition", "reason: "),
         ('reason: "+{amount}', 'reason: "+{points}', 'unknown variable "points"'),
+        # A YAML trap is reported where it stands, and no reward is built without its reason (not a TypeError).
+        (
+            'reason: "+{amount} for {award.name}, {award.period} #recognition"',
+            "reason: yes",
+            "read by YAML as the boolean true",
+        ),
         ("    giver: hr@example.com\n", "", 'missing key "giver"'),
         ("    utid: U561593\n", "", 'missing key "utid"'),
         ("amount: 10.50", "amount: 10.505", "at most two decimals"),

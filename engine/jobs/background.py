@@ -36,6 +36,9 @@ class BackgroundThread:
             self._thread.join(timeout)
         self.closed()
 
+    def is_alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     @property
     def stopping(self) -> bool:
         return self._stop.is_set()

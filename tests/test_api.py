@@ -738,3 +738,12 @@ def test_hr_lists_the_outbox_and_resends(api: Api) -> None:
     assert none_dead.json() == {"requeued": 0, "connectors_enabled": []}  # pending: not re-sent
     bad = api.client.get("/v1/outbox?status=lost", headers=api.hr())
     assert bad.status_code == 422 and "status" in bad.text
+
+
+def test_every_kind_of_refusal_has_one_status() -> None:
+    """The engine's refusals (PlauditError.kind) reach HTTP through one table, so none falls through to 500."""
+    from api.problems import STATUS_OF_KIND
+    from engine.errors import KINDS
+
+    assert set(STATUS_OF_KIND) == set(KINDS)
+    assert all(400 <= status < 500 for status in STATUS_OF_KIND.values())

@@ -302,7 +302,7 @@ class RedisBoards:
         return f"{self.key(board, period)}|views"
 
     def _written_views(self, board: str, period: str) -> set[str]:
-        members: set[bytes] = self.client.smembers(self.views_key(board, period))  # type: ignore[assignment]
+        members: set[bytes] = self.client.smembers(self.views_key(board, period))  # type: ignore[assignment]  # the stub: sync or async
         return {k.decode() for k in members}
 
     def rebuild(

@@ -19,6 +19,7 @@ __all__ = [
     "check_field_value",
     "describe_value",
     "is_number",
+    "show_number",
 ]
 
 FIELD_TYPES: Final = ("string", "int", "number", "bool", "datetime")
@@ -32,6 +33,11 @@ class FieldSpec(msgspec.Struct, frozen=True):
     enum: tuple[str, ...] = ()
     default: Any = None  # None means "no default": a missing field stays missing
     required: bool = False
+    #: The range of an int or number field, inclusive (None: unbounded on that side).
+    min: float | None = None
+    max: float | None = None
+    #: The longest a string field may be, in characters.
+    max_length: int | None = None
 
 
 class EventTypeSpec(msgspec.Struct, frozen=True):
@@ -83,7 +89,25 @@ def check_field_value(spec: FieldSpec, value: Any) -> str | None:
         ok = _is_aware_datetime(value)
         if not ok:
             return f"expected an ISO datetime with offset, got {describe_value(value)}"
-    return None if ok else f"expected {kind}, got {describe_value(value)}"
+    if not ok:
+        return f"expected {kind}, got {describe_value(value)}"
+    return _out_of_range(spec, value)
+
+
+def _out_of_range(spec: FieldSpec, value: Any) -> str | None:
+    """Why a value of the right type is outside the field's declared range or length, or None."""
+    if spec.min is not None and value < spec.min:
+        return f"expected at least {show_number(spec.min)}, got {describe_value(value)}"
+    if spec.max is not None and value > spec.max:
+        return f"expected at most {show_number(spec.max)}, got {describe_value(value)}"
+    if spec.max_length is not None and len(value) > spec.max_length:
+        return f"expected at most {spec.max_length} characters, got {len(value)}"
+    return None
+
+
+def show_number(limit: float) -> str:
+    """A limit as HR wrote it: 0, not 0.0."""
+    return str(int(limit)) if limit == int(limit) else str(limit)
 
 
 def _is_aware_datetime(value: Any) -> bool:

@@ -28,6 +28,7 @@ __all__ = [
     "BADGE_WINDOWS",
     "CAP_PERIODS",
     "CONNECTOR_KINDS",
+    "DEFAULT_MAX_FUTURE_MINUTES",
     "ONCE_PERIODS",
     "REWARD_TRIGGERS",
     "TEMPLATE_VARIABLES",
@@ -57,6 +58,9 @@ __all__ = [
     "ValueSpec",
     "WeightSpec",
 ]
+
+#: ``program.max_future_minutes`` when rules.yaml does not say.
+DEFAULT_MAX_FUTURE_MINUTES = 5
 
 CAP_PERIODS: Final = ("day", "week", "month")
 ONCE_PERIODS: Final = ("day", "week", "month", "ever")
@@ -382,3 +386,6 @@ class ProgramSpec(msgspec.Struct, frozen=True):
     awards: tuple[AwardSpec, ...] = ()
     connectors: dict[str, ConnectorSpec] = msgspec.field(default_factory=dict)
     rewards: tuple[RewardSpec, ...] = ()
+    #: An event dated more than this many minutes after intake's now is refused (a clock ahead, or a
+    #: future-dated event bought onto today's boards).
+    max_future_minutes: int = DEFAULT_MAX_FUTURE_MINUTES

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from engine import clock
 from engine.people.roster import import_roster
 from engine.scoring.intake import accept_events, import_events, read_jsonl
 from engine.scoring.rulesets import PublishError, load_rulebook, publish
@@ -181,7 +182,8 @@ def test_late_event_lands_in_its_own_period(db: Database, book, roster) -> None:
 
 def test_period_boundaries_follow_the_program_time_zone(db: Database, book, roster) -> None:
     # 23:30 UTC on 31 Dec is already 1 Jan in Amsterdam: next day, week, month, quarter.
-    accept_events(db, [share("ny", "E1", "2026-12-31T23:30:00Z")], book.current)
+    with clock.pinned(datetime(2027, 1, 2, tzinfo=UTC)):  # not a future event then
+        accept_events(db, [share("ny", "E1", "2026-12-31T23:30:00Z")], book.current)
     process_pending(db, book)
     assert standing(db, "E1", "2027-01-01") == 10
     assert standing(db, "E1", "2027-01") == 10
@@ -215,14 +217,15 @@ def test_each_event_is_scored_by_the_ruleset_in_effect(db: Database, book, roste
     )
     publish(db, load_rules_text(v2, run_tests=False))
     book2 = load_rulebook(db)
-    accept_events(
-        db,
-        [
-            share("nov", "E1", "2026-11-30T12:00:00Z", content="a"),
-            share("dec", "E1", "2026-12-01T12:00:00Z", content="b"),
-        ],
-        book2.current,
-    )
+    with clock.pinned(datetime(2026, 12, 2, tzinfo=UTC)):  # both have happened
+        accept_events(
+            db,
+            [
+                share("nov", "E1", "2026-11-30T12:00:00Z", content="a"),
+                share("dec", "E1", "2026-12-01T12:00:00Z", content="b"),
+            ],
+            book2.current,
+        )
     process_pending(db, book2)
     assert standing(db, "E1", "2026-11") == 10
     assert standing(db, "E1", "2026-12") == 20

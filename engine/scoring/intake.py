@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any, Literal
 
@@ -83,7 +83,9 @@ class IntakeSummary:
                     self.rejections.append(o)
 
 
-def _check(raw: Any, rules: CompiledRules | None) -> IncomingEvent | list[str]:
+def _check(
+    raw: Any, rules: CompiledRules | None, latest: datetime | None
+) -> IncomingEvent | list[str]:
     try:
         event = msgspec.convert(raw, IncomingEvent, strict=False)
     except msgspec.ValidationError as exc:
@@ -93,6 +95,12 @@ def _check(raw: Any, rules: CompiledRules | None) -> IncomingEvent | list[str]:
     if event.occurred_at.tzinfo is None:
         problems.append(
             "occurred_at: needs a time zone offset, e.g. 2026-11-03T09:14:22+01:00 or …Z"
+        )
+    elif latest is not None and event.occurred_at > latest:
+        # Dated ahead of now it would sit on today's all-time board and in a period not yet played.
+        problems.append(
+            f"occurred_at: {event.occurred_at.isoformat()} is more than "
+            f"{rules.program.max_future_minutes if rules else 0} minute(s) in the future"
         )
     for name in ("source", "id", "type", "employee"):
         if not getattr(event, name).strip():
@@ -136,8 +144,13 @@ def accept_events(
     """Check and store one batch in one transaction; one bad event never blocks the good ones."""
     outcomes: list[EventOutcome | None] = [None] * len(raws)
     fresh: dict[tuple[str, str], tuple[int, IncomingEvent]] = {}
+    latest = (
+        clock.now() + timedelta(minutes=rules.program.max_future_minutes)
+        if rules is not None
+        else None
+    )
     for i, raw in enumerate(raws):
-        checked = _check(raw, rules)
+        checked = _check(raw, rules, latest)
         ident = raw.get("id") if isinstance(raw, dict) else None
         if isinstance(checked, list):
             outcomes[i] = EventOutcome(first_index + i, ident, "rejected", tuple(checked))

@@ -97,6 +97,7 @@ def build_program(root: YNode, issues: Issues) -> ProgramSpec | None:
         effective=p["effective"],
         timezone=p["timezone"],
         week_start=p["week_start"],
+        max_future_minutes=p["max_future_minutes"],
         event_types=draft.event_types,
         caps=draft.caps,
         campaigns=tuple(draft.campaigns),

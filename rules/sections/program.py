@@ -8,11 +8,12 @@ from __future__ import annotations
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from rules._fields import FIELD_TYPES, EventTypeSpec, FieldSpec, check_field_value
+from rules._fields import FIELD_TYPES, EventTypeSpec, FieldSpec, check_field_value, show_number
 from rules._report import unknown_name
 from rules._walker import ID_PATTERN, ProgramDraft, Walker
 from rules._yaml import INVALID, YNode
 from rules.conditions import valid_field_name
+from rules.model import DEFAULT_MAX_FUTURE_MINUTES
 from rules.periods import WEEK_STARTS
 
 __all__ = ["event_type_ref", "field_of", "walk_event_types", "walk_program"]
@@ -24,6 +25,7 @@ _PROGRAM_KEYS: Final = {
     "effective": True,
     "timezone": True,
     "week_start": False,
+    "max_future_minutes": False,
 }
 
 
@@ -50,10 +52,24 @@ def walk_program(walker: Walker, draft: ProgramDraft, node: YNode) -> None:
             if "week_start" in entries
             else "monday"
         ),
+        "max_future_minutes": (
+            _minutes(walker, entries["max_future_minutes"])
+            if "max_future_minutes" in entries
+            else DEFAULT_MAX_FUTURE_MINUTES
+        ),
     }
     program["name"] = program["name"] or program["id"]
     if all(program[k] is not None for k in program):
         draft.program = program
+
+
+def _minutes(walker: Walker, node: YNode) -> int | None:
+    """How far in the future an event may be dated (clocks of tools and servers drift), in whole minutes."""
+    minutes = walker.number(node, "program.max_future_minutes", non_negative=True)
+    if minutes is not None and minutes != int(minutes):
+        walker.issues.at(node, f"program.max_future_minutes: expected whole minutes, got {minutes}")
+        return None
+    return None if minutes is None else int(minutes)
 
 
 def _timezone(walker: Walker, node: YNode) -> str | None:
@@ -126,6 +142,8 @@ def _field_type(walker: Walker, node: YNode, name: str, what: str) -> FieldSpec 
         return None
     is_enum = "enum" in node.value
     allowed = {"enum" if is_enum else "type": True, "default": False, "required": False}
+    if not is_enum:
+        allowed |= {"min": False, "max": False, "max_length": False}
     entries = walker.keys(node, allowed, what)
     if entries is None or len(entries) < sum(allowed.values()):
         return None
@@ -148,7 +166,7 @@ def _field_type(walker: Walker, node: YNode, name: str, what: str) -> FieldSpec 
                 entries["type"], unknown_name("type", kind, FIELD_TYPES, f"for {what}")
             )
             return None
-        spec = FieldSpec(name, kind)
+        spec = _with_limits(walker, entries, FieldSpec(name, kind), what)
     required = False
     if "required" in entries:
         required = bool(walker.boolean(entries["required"], f"{what}.required"))
@@ -163,7 +181,37 @@ def _field_type(walker: Walker, node: YNode, name: str, what: str) -> FieldSpec 
                 walker.issues.at(default_node, f"{what}.default: {problem}")
             else:
                 default = default_node.value
-    return FieldSpec(name, spec.type, spec.enum, default, required)
+    return FieldSpec(
+        name, spec.type, spec.enum, default, required, spec.min, spec.max, spec.max_length
+    )
+
+
+def _with_limits(
+    walker: Walker, entries: dict[str, YNode], spec: FieldSpec, what: str
+) -> FieldSpec:
+    """The field with its ``min``/``max`` (int and number fields) and ``max_length`` (string fields): what
+    an incoming event must respect, so that a tool's key cannot send a count of -1,000 or a reach of 10^18."""
+    numeric = spec.type in ("int", "number")
+    low = high = None
+    for key in ("min", "max"):
+        if key in entries:
+            if not numeric:
+                walker.issues.at(
+                    entries[key], f"{what}.{key}: only an int or number field has a range"
+                )
+            elif (limit := walker.number(entries[key], f"{what}.{key}")) is not None:
+                low, high = (limit, high) if key == "min" else (low, limit)
+    if low is not None and high is not None and low > high:
+        walker.issues.at(entries["max"], f"{what}.max: must not be below min ({show_number(low)})")
+    length = None
+    if "max_length" in entries:
+        if spec.type != "string":
+            walker.issues.at(
+                entries["max_length"], f"{what}.max_length: only a string field has a length"
+            )
+        else:
+            length = walker.integer(entries["max_length"], f"{what}.max_length", positive=True)
+    return FieldSpec(spec.name, spec.type, min=low, max=high, max_length=length)
 
 
 def event_type_ref(walker: Walker, draft: ProgramDraft, node: YNode, what: str) -> str | None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
+import pytest
+
+from engine import clock
 from engine.people.roster import import_roster
 from engine.rewards.badges import badge_progress, earned_badges
 from engine.scoring.intake import accept_events
@@ -67,7 +71,16 @@ def facts(db: Database) -> tuple[list, list, list]:
     return awards, bonuses, standings
 
 
-def test_badges_are_earned_with_their_bonus_and_survive_replay_unchanged(db: Database) -> None:
+@pytest.fixture
+def in_december() -> Iterator[None]:
+    """December's shares have happened: not future events."""
+    with clock.pinned(datetime(2026, 12, 3, tzinfo=UTC), ticking=True):
+        yield
+
+
+def test_badges_are_earned_with_their_bonus_and_survive_replay_unchanged(
+    db: Database, in_december: None
+) -> None:
     prepared(db)
     book = load_rulebook(db)
     events = [

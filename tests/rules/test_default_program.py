@@ -71,7 +71,10 @@ def test_required_fields():
     text = (
         (ROOT / "rules.yaml")
         .read_text()
-        .replace("      course_id: string", "      course_id: {type: string, required: true}")
+        .replace(
+            "      course_id: {type: string, max_length: 200}",
+            "      course_id: {type: string, max_length: 200, required: true}",
+        )
     )
     compiled = load_rules_text(text)
     assert compiled.validate_event("training_completed", {}) == [

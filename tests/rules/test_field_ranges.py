@@ -1,0 +1,79 @@
+"""Event fields with ranges and lengths (min, max, max_length): read strictly, checked at intake."""
+
+from __future__ import annotations
+
+import pytest
+from rules_support import BASE, issues_of
+
+from rules import load_rules_text
+
+RULES = """\
+rules:
+  - id: share
+    event: share
+    points: 5
+"""
+
+
+def with_fields(audience: str, network: str = "string") -> str:
+    text = (BASE + RULES).replace("      audience: int\n", f"      audience: {audience}\n", 1)
+    return text.replace("      network: string\n", f"      network: {network}\n", 1)
+
+
+def test_values_inside_and_outside_the_range() -> None:
+    rules = load_rules_text(
+        with_fields("{type: int, min: 0, max: 1000}", "{type: string, max_length: 8}"),
+        run_tests=False,
+    )
+    assert rules.validate_event("share", {"audience": 0, "network": "linkedin"}) == []
+    assert rules.validate_event("share", {"audience": 1000}) == []
+    assert rules.validate_event("share", {"audience": -5}) == [
+        "attributes.audience: expected at least 0, got int -5"
+    ]
+    assert rules.validate_event("share", {"audience": 10**18}) == [
+        f"attributes.audience: expected at most 1000, got int {10**18}"
+    ]
+    assert rules.validate_event("share", {"network": "x" * 9}) == [
+        "attributes.network: expected at most 8 characters, got 9"
+    ]
+
+
+def test_a_number_field_takes_fractional_limits() -> None:
+    text = (BASE + RULES).replace(
+        "      reach: number\n", "      reach: {type: number, min: 0.5, max: 2.5}\n", 1
+    )
+    rules = load_rules_text(text, run_tests=False)
+    assert rules.validate_event("share", {"reach": 0.25}) == [
+        "attributes.reach: expected at least 0.5, got float 0.25"
+    ]
+    assert rules.validate_event("share", {"reach": 2.5}) == []
+
+
+@pytest.mark.parametrize(
+    ("audience", "network", "message"),
+    [
+        (
+            "{type: int, min: 10, max: 5}",
+            "string",
+            "share.audience.max: must not be below min (10)",
+        ),
+        ("{type: int, min: ten}", "string", "share.audience.min: expected a number"),
+        ("{type: int, max_length: 5}", "string", "share.audience.max_length: only a string field"),
+        ("int", "{type: string, min: 1}", "share.network.min: only an int or number field"),
+        (
+            "int",
+            "{type: string, max_length: 0}",
+            "share.network.max_length: must be greater than 0",
+        ),
+        (
+            "{type: int, min: 0, default: -1}",
+            "string",
+            "share.audience.default: expected at least 0",
+        ),
+        ("{enum: [a, b], min: 1}", "string", 'unknown key "min"'),
+    ],
+)
+def test_a_wrong_limit_names_its_line(audience: str, network: str, message: str) -> None:
+    found = issues_of(with_fields(audience, network))
+    assert any(message in issue for issue in found), found
+    assert all(issue.startswith("rules.yaml:") for issue in found)

@@ -19,6 +19,7 @@ __all__ = [
     "check_field_value",
     "describe_value",
     "is_number",
+    "person_ref",
     "show_number",
 ]
 
@@ -38,6 +39,9 @@ class FieldSpec(msgspec.Struct, frozen=True):
     max: float | None = None
     #: The longest a string field may be, in characters.
     max_length: int | None = None
+    #: A string field that names a person (a candidate, a giver): compared and counted trimmed, an email
+    #: case-folded, so that " S@ACME.com" and "s@acme.com" are one person (``person_ref``).
+    person: bool = False
 
 
 class EventTypeSpec(msgspec.Struct, frozen=True):
@@ -92,6 +96,12 @@ def check_field_value(spec: FieldSpec, value: Any) -> str | None:
     if not ok:
         return f"expected {kind}, got {describe_value(value)}"
     return _out_of_range(spec, value)
+
+
+def person_ref(value: str) -> str:
+    """How a person's id or email is compared: trimmed, and an email (it has an @) case-folded."""
+    value = value.strip()
+    return value.casefold() if "@" in value else value
 
 
 def _out_of_range(spec: FieldSpec, value: Any) -> str | None:

@@ -15,7 +15,7 @@ from datetime import datetime, time, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from rules._fields import EventTypeSpec, check_field_value
+from rules._fields import EventTypeSpec, check_field_value, person_ref
 from rules.conditions import condition_fields, to_python
 from rules.model import (
     AwardSpec,
@@ -416,13 +416,19 @@ class CompiledRules:
         return self._mapper.map_payload(source, payload)
 
     def normalize(self, event_type: str, attributes: dict[str, Any]) -> dict[str, Any]:
-        """Attributes with declared defaults filled in (after validate_event passed)."""
+        """Attributes with declared defaults filled in and the ids of people compared as one
+        (``person: true`` fields: trimmed, emails case-folded), after validate_event passed. Scoring, replay,
+        simulation and explain all read events through this, so ``once`` keys and conditions agree."""
         result = dict(attributes)
         spec = self.event_types.get(event_type)
         if spec is not None:
             for field in spec.fields.values():
-                if field.default is not None and result.get(field.name) is None:
-                    result[field.name] = field.default
+                value = result.get(field.name)
+                if value is None:
+                    if field.default is not None:
+                        result[field.name] = field.default
+                elif field.person and isinstance(value, str):
+                    result[field.name] = person_ref(value)
         return result
 
     def counter_keys(

@@ -130,3 +130,27 @@ def test_a_little_clock_drift_is_accepted(api: Api, at_nine: None) -> None:
     """Within the program's max_future_minutes (5): a tool's clock a few minutes ahead is not an attack."""
     (result,) = send(api, share_at("drift", "2026-11-20T09:04:59Z"))
     assert result["status"] == "accepted"
+
+
+def referral(eid: str, candidate: str, stage: str = "submitted") -> dict[str, Any]:
+    return {
+        "source": "ats",
+        "id": eid,
+        "type": "referral",
+        "employee": "E1",
+        "occurred_at": "2026-11-19T10:00:00Z",
+        "attributes": {"candidate_id": candidate, "stage": stage},
+    }
+
+
+def test_one_candidate_spelled_three_ways_counts_once(api: Api) -> None:
+    """`S@ACME.com`, `s@acme.com ` and `s@acme.com` are one candidate: the referral's `once` key holds."""
+    results = send(
+        api,
+        referral("r1", "S@ACME.com"),
+        referral("r2", "s@acme.com "),
+        referral("r3", "s@acme.com"),
+    )
+    assert [r["status"] for r in results] == ["accepted"] * 3
+    api.score()
+    assert points_of(api) == 50  # submitted once: 25, doubled by the autumn-hiring campaign

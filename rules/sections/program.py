@@ -143,7 +143,7 @@ def _field_type(walker: Walker, node: YNode, name: str, what: str) -> FieldSpec 
     is_enum = "enum" in node.value
     allowed = {"enum" if is_enum else "type": True, "default": False, "required": False}
     if not is_enum:
-        allowed |= {"min": False, "max": False, "max_length": False}
+        allowed |= {"min": False, "max": False, "max_length": False, "person": False}
     entries = walker.keys(node, allowed, what)
     if entries is None or len(entries) < sum(allowed.values()):
         return None
@@ -182,7 +182,15 @@ def _field_type(walker: Walker, node: YNode, name: str, what: str) -> FieldSpec 
             else:
                 default = default_node.value
     return FieldSpec(
-        name, spec.type, spec.enum, default, required, spec.min, spec.max, spec.max_length
+        name,
+        spec.type,
+        spec.enum,
+        default,
+        required,
+        spec.min,
+        spec.max,
+        spec.max_length,
+        spec.person,
     )
 
 
@@ -211,7 +219,15 @@ def _with_limits(
             )
         else:
             length = walker.integer(entries["max_length"], f"{what}.max_length", positive=True)
-    return FieldSpec(spec.name, spec.type, min=low, max=high, max_length=length)
+    person = False
+    if "person" in entries:
+        if spec.type != "string":
+            walker.issues.at(
+                entries["person"], f"{what}.person: only a string field names a person"
+            )
+        else:
+            person = bool(walker.boolean(entries["person"], f"{what}.person"))
+    return FieldSpec(spec.name, spec.type, min=low, max=high, max_length=length, person=person)
 
 
 def event_type_ref(walker: Walker, draft: ProgramDraft, node: YNode, what: str) -> str | None:

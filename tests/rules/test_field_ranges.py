@@ -77,3 +77,23 @@ def test_a_wrong_limit_names_its_line(audience: str, network: str, message: str)
     found = issues_of(with_fields(audience, network))
     assert any(message in issue for issue in found), found
     assert all(issue.startswith("rules.yaml:") for issue in found)
+
+
+def test_a_person_field_is_compared_trimmed_and_case_folded() -> None:
+    text = (BASE + RULES).replace(
+        "      candidate_id: string\n", "      candidate_id: {type: string, person: true}\n", 1
+    )
+    rules = load_rules_text(text, run_tests=False)
+    for spelled in ("S@ACME.com", " s@acme.com ", "s@acme.com"):
+        assert rules.normalize("referral", {"candidate_id": spelled}) == {
+            "candidate_id": "s@acme.com"
+        }
+    # An id that is not an email keeps its case (external ids may be case-sensitive), trimmed.
+    assert rules.normalize("referral", {"candidate_id": " C-42 "}) == {"candidate_id": "C-42"}
+    assert issues_of(text.replace("person: true", "person: yes please")) != []
+    wrong = (BASE + RULES).replace(
+        "      audience: int\n", "      audience: {type: int, person: true}\n", 1
+    )
+    assert any(
+        "share.audience.person: only a string field names a person" in i for i in issues_of(wrong)
+    )

@@ -710,12 +710,13 @@ def test_publishing_a_changed_draft_stores_it_with_an_audit_entry(site: Site) ->
         'SELECT COUNT(*) FROM "audit_entry" WHERE action = ?', ["rules.published"]
     ) == [(2,)]
 
+    first_lines = len(RULES.splitlines())  # the whole default program, added
     history = site.client.get("/hr/rules/history")
     assert history.status_code == 200
     summaries = re.findall(r"<summary>[^·<]*· ([^<]*)</summary>", history.text)
     assert summaries == [
         "hr:hr-admin · published 2026.12 (was 2026.11): +4 −4 lines",
-        "plaudit · published 2026.11 (first ruleset): +376 −0 lines",
+        f"plaudit · published 2026.11 (first ruleset): +{first_lines} −0 lines",
     ]
     newest = re.search(r'<pre class="diff">(.*?)</pre>', history.text, re.S)
     assert newest and html.unescape(newest.group(1)) == diff

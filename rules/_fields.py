@@ -42,6 +42,9 @@ class FieldSpec(msgspec.Struct, frozen=True):
     #: A string field that names a person (a candidate, a giver): compared and counted trimmed, an email
     #: case-folded, so that " S@ACME.com" and "s@acme.com" are one person (``person_ref``).
     person: bool = False
+    #: A person field that may not name the employee the event is about (a self-referral, a shoutout to
+    #: oneself): intake refuses such an event.
+    not_the_employee: bool = False
 
 
 class EventTypeSpec(msgspec.Struct, frozen=True):

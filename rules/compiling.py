@@ -415,6 +415,18 @@ class CompiledRules:
         """
         return self._mapper.map_payload(source, payload)
 
+    def others_named(self, event_type: str, attributes: dict[str, Any]) -> list[tuple[str, str]]:
+        """``(field, person)`` for each ``not_the_employee`` field the event fills: who it names, as
+        ``person_ref`` compares them. Intake refuses the event if one of them is its own employee."""
+        spec = self.event_types.get(event_type)
+        if spec is None:
+            return []
+        return [
+            (field.name, person_ref(value))
+            for field in spec.fields.values()
+            if field.not_the_employee and isinstance(value := attributes.get(field.name), str)
+        ]
+
     def normalize(self, event_type: str, attributes: dict[str, Any]) -> dict[str, Any]:
         """Attributes with declared defaults filled in and the ids of people compared as one
         (``person: true`` fields: trimmed, emails case-folded), after validate_event passed. Scoring, replay,

@@ -154,3 +154,33 @@ def test_one_candidate_spelled_three_ways_counts_once(api: Api) -> None:
     assert [r["status"] for r in results] == ["accepted"] * 3
     api.score()
     assert points_of(api) == 50  # submitted once: 25, doubled by the autumn-hiring campaign
+
+
+@pytest.mark.parametrize("candidate", ["anna@example.com", " ANNA@Example.com ", "E1"])
+def test_a_self_referral_is_refused_however_it_is_spelled(api: Api, candidate: str) -> None:
+    """E1 is anna@example.com on the roster: their own email, in any case, or their id is themself."""
+    (result,) = send(api, referral("self", candidate))
+    assert result["status"] == "rejected"
+    assert result["errors"] == ["attributes.candidate_id: names the employee themself (E1)"]
+    api.score()
+    assert stored(api) == 0 and points_of(api) == 0
+
+
+def test_a_colleague_as_candidate_is_still_a_referral(api: Api) -> None:
+    """Referring a colleague's friend, or a colleague (an internal move), is not a self-referral."""
+    results = send(api, referral("friend", "friend@elsewhere.org"), referral("move", "E2"))
+    assert [r["status"] for r in results] == ["accepted", "accepted"]
+
+
+def test_a_tool_sent_shoutout_from_oneself_is_refused(api: Api) -> None:
+    event = {
+        "source": "tool",
+        "id": "selfie",
+        "type": "shoutout_received",
+        "employee": "E1",
+        "occurred_at": "2026-11-19T10:00:00Z",
+        "attributes": {"giver": "Anna@Example.com", "value": "teamwork"},
+    }
+    (result,) = send(api, event)
+    assert result["status"] == "rejected"
+    assert result["errors"] == ["attributes.giver: names the employee themself (E1)"]

@@ -110,6 +110,41 @@ def _check(
     return problems or event
 
 
+def _naming_themselves(
+    rules: CompiledRules,
+    fresh: dict[tuple[str, str], tuple[int, IncomingEvent]],
+    refs: dict[tuple[str, str], str],
+    ids: dict[str, int],
+    db: Database,
+    employee_ids: EmployeeIds | None,
+) -> list[tuple[tuple[str, str], int, str]]:
+    """``(key, index, field)`` of the events whose ``not_the_employee`` field names their own employee: the
+    same ref, or another ref (their email for their id) of the same person on the roster."""
+    named = {
+        key: others
+        for key, (_, ev) in fresh.items()
+        if (others := rules.others_named(ev.type, ev.attributes))
+    }
+    if not named:
+        return []
+    wanted = {person for others in named.values() for _, person in others} - ids.keys()
+    if wanted:
+        more = (
+            {ref: m.id for ref, m in resolve_employees(db, wanted).items()}
+            if employee_ids is None
+            else employee_ids(wanted)
+        )
+        ids = {**ids, **more}
+    found = []
+    for key, others in named.items():
+        own = refs[key]
+        for name, person in others:
+            if person == own or (ids.get(person) is not None and ids.get(person) == ids.get(own)):
+                found.append((key, fresh[key][0], name))
+                break
+    return found
+
+
 def _ref(employee: str) -> str:
     """How an employee is stored on an event: the external id as given, an email in lower case."""
     employee = employee.strip()
@@ -171,6 +206,11 @@ def accept_events(
         )
     else:
         ids = employee_ids(set(refs.values()))
+    if rules is not None:
+        for key, i, name in _naming_themselves(rules, fresh, refs, ids, db, employee_ids):
+            ev = fresh.pop(key)[1]
+            problem = f"attributes.{name}: names the employee themself ({ev.employee})"
+            outcomes[i] = EventOutcome(first_index + i, ev.id, "rejected", (problem,))
     rows = []
     for key, (_, ev) in fresh.items():
         employee_id = ids.get(refs[key])

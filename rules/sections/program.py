@@ -143,7 +143,13 @@ def _field_type(walker: Walker, node: YNode, name: str, what: str) -> FieldSpec 
     is_enum = "enum" in node.value
     allowed = {"enum" if is_enum else "type": True, "default": False, "required": False}
     if not is_enum:
-        allowed |= {"min": False, "max": False, "max_length": False, "person": False}
+        allowed |= {
+            "min": False,
+            "max": False,
+            "max_length": False,
+            "person": False,
+            "not_the_employee": False,
+        }
     entries = walker.keys(node, allowed, what)
     if entries is None or len(entries) < sum(allowed.values()):
         return None
@@ -191,6 +197,7 @@ def _field_type(walker: Walker, node: YNode, name: str, what: str) -> FieldSpec 
         spec.max,
         spec.max_length,
         spec.person,
+        spec.not_the_employee,
     )
 
 
@@ -227,7 +234,23 @@ def _with_limits(
             )
         else:
             person = bool(walker.boolean(entries["person"], f"{what}.person"))
-    return FieldSpec(spec.name, spec.type, min=low, max=high, max_length=length, person=person)
+    not_self = False
+    if "not_the_employee" in entries:
+        not_self = bool(walker.boolean(entries["not_the_employee"], f"{what}.not_the_employee"))
+        if not_self and not person:
+            walker.issues.at(
+                entries["not_the_employee"],
+                f"{what}.not_the_employee: only a field with person: true names someone",
+            )
+    return FieldSpec(
+        spec.name,
+        spec.type,
+        min=low,
+        max=high,
+        max_length=length,
+        person=person,
+        not_the_employee=not_self,
+    )
 
 
 def event_type_ref(walker: Walker, draft: ProgramDraft, node: YNode, what: str) -> str | None:

@@ -97,3 +97,21 @@ def test_a_person_field_is_compared_trimmed_and_case_folded() -> None:
     assert any(
         "share.audience.person: only a string field names a person" in i for i in issues_of(wrong)
     )
+
+
+def test_not_the_employee_needs_a_person_field() -> None:
+    text = (BASE + RULES).replace(
+        "      candidate_id: string\n",
+        "      candidate_id: {type: string, not_the_employee: true}\n",
+        1,
+    )
+    assert any(
+        "referral.candidate_id.not_the_employee: only a field with person: true names someone" in i
+        for i in issues_of(text)
+    )
+    fine = text.replace("not_the_employee: true", "person: true, not_the_employee: true")
+    rules = load_rules_text(fine, run_tests=False)
+    assert rules.others_named("referral", {"candidate_id": " A@B.com"}) == [
+        ("candidate_id", "a@b.com")
+    ]
+    assert rules.others_named("share", {"content_id": "p1"}) == []

@@ -319,6 +319,10 @@ class CompiledRules:
         self.week_start = program.week_start
         self._period_cache = PeriodKeyCache(self.timezone, self.week_start)
         self.event_types: dict[str, EventTypeSpec] = program.event_types
+        #: The shoutout event and the company values it may name: a tool sending that event with a value the
+        #: program does not have is refused, as the shoutouts API refuses it.
+        self._value_event = program.shoutouts.event if program.shoutouts else None
+        self._values = tuple(v.id for v in program.shoutouts.values) if program.shoutouts else ()
         self.caps: dict[str, CapSpec] = program.caps
         self.campaigns: tuple[CampaignSpec, ...] = program.campaigns
         self.rules: tuple[RuleSpec, ...] = program.rules
@@ -404,6 +408,12 @@ class CompiledRules:
         for field in fields.values():
             if field.required and attributes.get(field.name) is None:
                 problems.append(f"attributes.{field.name}: required field missing")
+        value = attributes.get("value")
+        if event_type == self._value_event and isinstance(value, str) and value not in self._values:
+            problems.append(
+                f'attributes.value: unknown company value "{value}"; '
+                f"expected one of {', '.join(self._values)}"
+            )
         return problems
 
     def map_payload(self, source: str, payload: Any) -> MappedEvent | list[str]:

@@ -184,3 +184,24 @@ def test_a_tool_sent_shoutout_from_oneself_is_refused(api: Api) -> None:
     (result,) = send(api, event)
     assert result["status"] == "rejected"
     assert result["errors"] == ["attributes.giver: names the employee themself (E1)"]
+
+
+def test_a_tool_sent_shoutout_with_an_unknown_company_value_is_refused(api: Api) -> None:
+    event = {
+        "source": "tool",
+        "id": "made-up",
+        "type": "shoutout_received",
+        "employee": "E1",
+        "occurred_at": "2026-11-19T10:00:00Z",
+        "attributes": {"giver": "E2", "value": "being-awesome"},
+    }
+    (refused,) = send(api, event)
+    assert refused["status"] == "rejected"
+    assert refused["errors"] == [
+        'attributes.value: unknown company value "being-awesome"; '
+        "expected one of customer-first, ownership, teamwork, curiosity"
+    ]
+    (given,) = send(
+        api, {**event, "id": "real", "attributes": {"giver": "E2", "value": "teamwork"}}
+    )
+    assert given["status"] == "accepted"

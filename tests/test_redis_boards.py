@@ -6,6 +6,8 @@ equal the standings whatever the order, repetition or loss of publishes, and ran
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -127,6 +129,28 @@ def test_publish_removes_a_key_without_standing(sqlite_db: Database, boards: Red
     assert boards.publish(sqlite_db, deltas) == 2
     assert zset(boards, WEEK) == {1: 10}
     assert boards.publish(sqlite_db, {}) == 0
+
+
+def test_a_publish_waiting_for_another_rebuild_is_not_lost(
+    sqlite_db: Database, boards: RedisBoards
+) -> None:
+    """Two workers find a board missing at once. The one that rebuilds took its snapshot before the other's
+    batch committed; its RENAME must not erase that batch (seen in a 2-worker storm: 6 members missing)."""
+    commit(sqlite_db, [(1, 10, 0)])
+    lock = boards.client.lock(f"{boards.key('points', WEEK)}|rebuilding", timeout=30)
+    assert lock.acquire(
+        blocking=False
+    )  # the first worker is rebuilding from a snapshot without employee 2
+    snapshot = {"1": boards.encode(10, sqlite_db.ts(at(0)))}
+    fresh = commit(sqlite_db, [(2, 5, 1)]).deltas
+    waiting = threading.Thread(target=boards.publish, args=(sqlite_db, fresh))
+    waiting.start()
+    time.sleep(0.3)
+    assert waiting.is_alive(), "the second worker must wait for the first one's rebuild"
+    boards.client.zadd(boards.key("points", WEEK), snapshot)  # the first worker's RENAME lands
+    lock.release()
+    waiting.join(timeout=10)
+    assert zset(boards, WEEK) == standings(sqlite_db, WEEK) == {1: 10, 2: 5}
 
 
 # -- ranks and reads -------------------------------------------------------------------------------------------

@@ -73,6 +73,8 @@ EARLIEST_POINTS_MIN = -(_EXACT // _TIME_SPAN)
 #: Members per ZADD when rebuilding or reconciling: large enough to amortize round trips, small enough not to
 #: block Redis for long (10k members ≈ 10 ms of server time).
 CHUNK = 10_000
+#: How long a worker holds (and waits for) the lock that lets one process rebuild a missing board.
+REBUILD_LOCK_SECONDS = 60
 
 # Top ``n`` from ``offset`` of KEYS[1] (a board or one of its views), then the member's score and rank and
 # the window around it, in one call. A member not in the view takes its score from KEYS[2] (the full board) and
@@ -260,7 +262,7 @@ class RedisBoards:
         One SELECT per (board, period) reads the scores back (the deltas alone would need ZINCRBY, which
         drifts on a retry), then ONE pipeline carries the ZADDs of every ZSET. A key without a standing row
         (its batch rolled back, or the standing was deleted) is removed. A board absent from Redis is rebuilt
-        whole instead, so Redis never holds a partial board. Idempotent.
+        whole instead (by one process at a time), so Redis never holds a partial board. Idempotent.
         """
         employees_of: dict[tuple[str, str], list[int]] = defaultdict(list)
         for board, period, employee in deltas:
@@ -275,8 +277,9 @@ class RedisBoards:
         written = 0
         people: dict[int, tuple[Any, str, str]] | None = None
         for ((board, period), employees), exists in zip(employees_of.items(), present, strict=True):
-            if not exists:
-                written += self.rebuild(db, [period], board)
+            rebuilt = None if exists else self._rebuild_once(db, board, period)
+            if rebuilt is not None:
+                written += rebuilt
                 continue
             if people is None:
                 people = self._people(db, (e for _, _, e in deltas))
@@ -296,6 +299,23 @@ class RedisBoards:
             pipe.execute()
         return written
 
+    def _rebuild_once(self, db: Database, board: str, period: str) -> int | None:
+        """Rebuild a missing board under a lock (members written); None when another process rebuilt it
+        meanwhile.
+
+        Without the lock two workers could both rebuild, and the slower RENAME would put an older snapshot
+        over a newer one, dropping the members the other committed in between. A worker that waited writes
+        its own members afterwards with ZADD, read after its commit, so it is never older than the rebuild.
+        """
+        with self.client.lock(
+            f"{self.key(board, period)}|rebuilding",
+            timeout=REBUILD_LOCK_SECONDS,
+            blocking_timeout=REBUILD_LOCK_SECONDS,
+        ):
+            if self.client.exists(self.key(board, period)):
+                return None
+            return self.rebuild(db, [period], board)
+
     def views_key(self, board: str, period: str) -> str:
         """A SET of the view keys written for a board and period, so rebuild and reconcile find views the
         roster no longer has (a team whose last member left) without scanning the keyspace."""
@@ -313,7 +333,9 @@ class RedisBoards:
 
         Each ZSET is filled aside under a temporary key (ZADDs of 10k members, pipelined) and RENAMEd over
         the live one, all views of a period in one MULTI, so readers see the old board or the new, never a
-        half-built one. The temporary keys expire after an hour in case this process dies midway.
+        half-built one. The temporary keys expire after an hour in case this process dies midway. A publish
+        racing a rebuild can still be overwritten by its older snapshot; ``publish`` serialises its own
+        rebuilds (``_rebuild_once``), and reconcile repairs the rest.
         """
         if periods is None:
             periods = [

@@ -39,6 +39,7 @@ __all__ = [
     "LedgerEntry",
     "OutboxMessage",
     "PayoutClosing",
+    "ReviewItem",
     "Ruleset",
     "Shoutout",
     "ShoutoutRecipient",
@@ -299,6 +300,33 @@ class PayoutClosing(Table):
     closed_at = Timestamptz()
 
 
+class ReviewItem(Table):
+    """Something HR decides on before (or after) it counts: an event for a closed period (``late``), or what
+    an integrity signal caught (``flag``: points counted; ``hold``: points wait; ``zero``: points dropped).
+
+    One item per (employee, kind, signal, bucket): a signal's bucket is the period it counts in (a day, an
+    hour) or an event id, so a burst of 900 clicks is one item with its evidence, not 900. Decisions
+    survive a replay: scoring reads them (``approved`` / ``rejected``) and gives the same ledger again.
+    """
+
+    employee = ForeignKey(references=Employee, null=True, default=None, on_delete=OnDelete.restrict)
+    kind = Varchar(length=16)
+    signal = Varchar(length=64, default="")
+    bucket = Varchar(length=64, default="")
+    reason = Text(default="")
+    #: The events that make the case (ids), the first of them the one that tripped the signal.
+    evidence = JSON(default="[]")
+    #: Held points: [[event, points, kind, rule_id, rule_version, ruleset_version, reasons, occurred_at]].
+    entries = JSON(default="[]")
+    period = Varchar(length=16, default="")
+    #: open -> approved | rejected; ``noted`` for a zero (nothing to decide, kept as the record).
+    status = Varchar(length=16, default="open", index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    decided_by = Varchar(length=255, null=True, default=None)
+    decided_at = Timestamptz(null=True, default=None)
+    note = Text(default="")
+
+
 class ConnectorState(Table):
     """A connector HR's systems told us to stop using (410 Gone): no message goes to it until HR re-sends."""
 
@@ -342,6 +370,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     BoardArchive,
     OutboxMessage,
     PayoutClosing,
+    ReviewItem,
     ConnectorState,
     AuditEntry,
     HrUser,

@@ -1,8 +1,8 @@
 """Compilation: a validated program becomes plain Python functions, one per rule.
 
 Scoring is the engine's hot path (hundreds of thousands of events a second), so each rule is
-generated as Python source (match, points, factors, repeat, once, cap in straight-line code) and
-compiled once. Only identifiers that passed validation and ``repr()`` of validated constants enter
+generated as Python source (match, points, factors, prerequisite, repeat, once, cap in straight-line
+code) and compiled once. Only identifiers that passed validation and ``repr()`` of validated constants enter
 the source; sets and reason tables travel in the namespace dict. HR text is never executed.
 """
 
@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from rules._fields import EventTypeSpec, check_field_value, person_ref
 from rules.conditions import condition_fields, to_python
 from rules.model import (
+    AfterSpec,
     AwardSpec,
     BadgeSpec,
     CampaignSpec,
@@ -89,7 +90,9 @@ class _Generator:
         """Source of the score function and the counter-keys function of one rule."""
         campaigns = [c for c in self.program.campaigns if rule.id in c.rules]
         used: list[str] = []
-        for part in [rule.when, *(m.when for m in rule.multipliers), *(c.when for c in campaigns)]:
+        unless = rule.after.unless if rule.after else None
+        conditions = [rule.when, *(m.when for m in rule.multipliers), *(c.when for c in campaigns)]
+        for part in [*conditions, unless]:
             if part is not None:
                 used.extend(condition_fields(part))
         points = rule.points
@@ -102,6 +105,8 @@ class _Generator:
             *(rule.once.key if rule.once else ()),
         ]
         used.extend(key_fields)
+        if rule.after is not None:
+            used.extend(rule.after.same)
         fields = self.program.event_types[rule.event].fields
         names = {name: f"v{i}" for i, name in enumerate(dict.fromkeys(used))}
 
@@ -142,6 +147,7 @@ class _Generator:
         for campaign in campaigns:
             out.append(self.campaign_source(campaign, var))
         out.append("    base = p")
+        out.extend(self.after_source(rule, var))
         out.extend(self.repeat_source(rule, var))
         out.extend(self.once_source(rule, var))
         capped = "False"
@@ -211,6 +217,79 @@ class _Generator:
             parts.append(var(name) if is_text else f"str({var(name)})")
         return " + ".join(parts)
 
+    def after_key(self, rule_id: str, after: AfterSpec, var: Callable[[str], str]) -> str:
+        """The mark of a prerequisite: per rule and values of the `same` fields (one type in both
+        event types, so both sides build one key)."""
+        if not after.same:
+            return repr(f"after:{rule_id}:")
+        return self.key_expr(f"after:{rule_id}:", after.same, var)
+
+    def after_source(self, rule: RuleSpec, var: Callable[[str], str]) -> list[str]:
+        """No earlier mark (or a later one): 0 points with the reason, before repeat, once and cap
+        count anything, so the event may count when sent again after its prerequisite."""
+        after = rule.after
+        if after is None:
+            return []
+        out = []
+        indent = "    "
+        if after.unless is not None:
+            out.append(f"    if not ({to_python(after.unless, var, self.const)}):")
+            indent = "        "
+        key = self.after_key(rule.id, after, var)
+        if after.same:
+            missing = " or ".join(f"{var(n)} is None" for n in after.same)
+            out.append(f"{indent}m = None if {missing} else c.get({key})")
+        else:
+            out.append(f"{indent}m = c.get({key})")
+        version = self.program.rule_versions[rule.id]
+        out += [
+            f"{indent}if m is None or m > t.timestamp():",
+            f"{indent}    r.append({after.reason!r})",
+            f"{indent}    return _Award({rule.id!r}, {version!r}, 0, r, False, base)",
+        ]
+        return out
+
+    def mark_source(self, index: int, rule: RuleSpec) -> tuple[str, str]:
+        """Source of the functions setting a rule's prerequisite mark on an event of ``after.event``
+        (the earliest instant such an event occurred) and declaring its counter key."""
+        after = rule.after
+        assert after is not None
+        fields = self.program.event_types[after.event].fields
+        used = [*(condition_fields(after.when) if after.when else ()), *after.same]
+        names = {name: f"v{i}" for i, name in enumerate(dict.fromkeys(used))}
+
+        def var(name: str) -> str:
+            return names[name]
+
+        def loads(which: list[str]) -> list[str]:
+            out = []
+            for name in dict.fromkeys(which):
+                default = fields[name].default
+                extra = f", {self.const(default)}" if default is not None else ""
+                out.append(f"    {names[name]} = a.get({name!r}{extra})")
+            return out
+
+        self.fields_of_rule = fields
+        key = self.after_key(rule.id, after, var)
+        missing = " or ".join(f"{var(n)} is None" for n in after.same)
+        test = [
+            *loads(used)
+        ]  # the event sets the mark: it matches `when` and has the `same` fields
+        if after.when is not None:
+            test.append(f"    if not ({to_python(after.when, var, self.const)}): return")
+        if missing:
+            test.append(f"    if {missing}: return")
+        mark = [
+            f"def _mark{index}(a, c, t):",
+            *test,
+            f"    k = {key}",
+            "    ts = t.timestamp()",
+            "    m = c.get(k)",
+            "    if m is None or ts < m: c[k] = ts",
+        ]
+        keys = [f"def _markkeys{index}(a, pk, out):", *test, f"    out.append({key})"]
+        return "\n".join(mark), "\n".join(keys)
+
     def repeat_source(self, rule: RuleSpec, var: Callable[[str], str]) -> list[str]:
         repeat = rule.repeat
         if repeat is None:
@@ -268,6 +347,18 @@ class _Generator:
             *(rule.once.key if rule.once else ()),
         ]
         fields = self.program.event_types[rule.event].fields
+        after = rule.after
+        if after is not None:  # before the key fields' test: the mark has fields of its own
+            for name in after.same:
+                default = fields[name].default
+                extra = f", {self.const(default)}" if default is not None else ""
+                out.append(f"    {var(name)} = a.get({name!r}{extra})")
+            if after.same:
+                missing = " or ".join(f"{var(n)} is None" for n in after.same)
+                out.append(f"    if not ({missing}):")
+                out.append(f"        out.append({self.after_key(rule.id, after, var)})")
+            else:
+                out.append(f"    out.append({self.after_key(rule.id, after, var)})")
         for name in dict.fromkeys(key_fields):
             default = fields[name].default
             extra = f", {self.const(default)}" if default is not None else ""
@@ -294,6 +385,9 @@ class _Generator:
             self.fields_of_rule = self.program.event_types[rule.event].fields
             score_src, keys_src = self.rule(index, rule)
             sources += [f"# rule {rule.id}", score_src, "", keys_src, ""]
+            if rule.after is not None:
+                mark_src, mark_keys_src = self.mark_source(index, rule)
+                sources += [f"# rule {rule.id}: its prerequisite", mark_src, "", mark_keys_src, ""]
         source = "\n".join(sources)
         code = compile(source, f"<rules {self.program.id} {self.program.version}>", "exec")
         exec(code, self.namespace)  # our generated source, from validated names and constants
@@ -337,9 +431,12 @@ class CompiledRules:
             mine = [(rule, fn, keys) for rule, fn, keys in compiled if rule.event == event_type]
             needs_periods = any(r.cap or (r.once and r.once.per != "ever") for r, _, _ in mine)
             by_type[event_type] = (tuple(fn for _, fn, _ in mine), needs_periods)
+            marks = [
+                i for i, (r, _, _) in enumerate(compiled) if r.after and r.after.event == event_type
+            ]
             keys_by_type[event_type] = tuple(
-                keys for rule, _, keys in mine if rule.cap or rule.once or rule.repeat
-            )
+                keys for rule, _, keys in mine if rule.cap or rule.once or rule.repeat or rule.after
+            ) + tuple(namespace[f"_markkeys{i}"] for i in marks)
         self._by_type = by_type
         self._keys_by_type = keys_by_type
         self._dispatch = self._dispatchers(namespace, compiled)
@@ -371,6 +468,10 @@ class CompiledRules:
                         f"    w = _rule{i}(a, c, t, pk)",
                         "    if w is not None: out.append(w)",
                     ]
+            # Prerequisite marks last: an event is never its own earlier event.
+            for i, (rule, _, _) in enumerate(compiled):
+                if rule.after is not None and rule.after.event == event_type:
+                    lines.append(f"    _mark{i}(a, c, t)")
             lines.append("    return out")
         exec(compile("\n".join(lines), "<rules dispatch>", "exec"), namespace)
         return {

@@ -5,6 +5,10 @@ HR writes either a mapping (``{owner: {in: [company, colleague]}}``) or a short 
 is type-checked against the event type's fields and later turned into Python source by the compiler
 from validated names and constants only. The string form goes through ``ast.parse`` and an allow
 list; anything else (calls, attributes, subscripts, lambdas, ...) is an issue, not a feature.
+
+A comparison's right side is a constant or another field of the same event (a ``Ref``):
+``{candidate_id: {ne: {field: referrer}}}`` or ``"candidate_id != referrer"``; both fields have the same
+type, and only numbers are ordered.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any, Final
 
 import msgspec
 
-from rules._fields import FieldSpec, describe_value, is_number
+from rules._fields import FieldSpec, describe_value, is_number, person_ref
 from rules._report import Issues, unknown_name
 from rules._yaml import INVALID, YNode
 
@@ -28,6 +32,7 @@ __all__ = [
     "Cmp",
     "Cond",
     "NotOf",
+    "Ref",
     "condition_fields",
     "evaluate",
     "parse_condition",
@@ -70,8 +75,20 @@ _FORBIDDEN: Final = {
 }
 
 
+class Ref(msgspec.Struct, frozen=True):
+    """Another field of the same event as a comparison's value: ``candidate_id != referrer``.
+
+    ``person``: one side or both name a person (``person: true``), so both are compared as
+    ``person_ref`` makes them (trimmed, emails case-folded).
+    """
+
+    field: str
+    person: bool = False
+
+
 class Cmp(msgspec.Struct, frozen=True):
-    """``field <op> value``; for in/not_in the value is a tuple, for exists a bool."""
+    """``field <op> value``; for in/not_in the value is a tuple, for exists a bool; a ``Ref`` names
+    another field (eq, ne and, for numbers, the orderings)."""
 
     field: str
     op: str
@@ -175,6 +192,9 @@ class _Parser:
             if spec is None or operand.value is INVALID:
                 parts.append(None)
                 continue
+            if operand.kind == "map" and "field" in operand.value:
+                parts.append(self._field_operand(spec, op, operand))
+                continue
             if op in ("in", "not_in"):
                 if operand.kind != "seq" or any(i.kind != "scalar" for i in operand.value):
                     self.issues.at(operand, f"{name} {op}: expected a list of values")
@@ -186,13 +206,36 @@ class _Parser:
                 values = tuple(i.value for i in operand.value)
                 parts.append(self.compare(spec, op, values, operand.line, operand.col))
             elif operand.kind != "scalar":
-                self.issues.at(operand, f"{name} {op}: expected a single value")
+                other = " or {field: another_field}" if op in _SYMBOL else ""
+                self.issues.at(operand, f"{name} {op}: expected a single value{other}")
                 parts.append(None)
             else:
                 parts.append(self.compare(spec, op, operand.value, operand.line, operand.col))
         if not value.value:
             self.issues.at(value, f"{name}: empty condition")
         return _combine(AllOf, parts)
+
+    def _field_operand(self, spec: FieldSpec, op: str, operand: YNode) -> Cond | None:
+        """``{ne: {field: referrer}}``: the comparison with another field of the event."""
+        name = spec.name
+        if len(operand.value) != 1:
+            self.issues.at(operand, f"{name} {op}: expected {{field: another_field}} alone")
+            return None
+        if op not in _SYMBOL:
+            self.issues.at(
+                operand, f"{name} {op}: cannot take a field; only ==, !=, >, >=, <, <= compare two"
+            )
+            return None
+        _, other = operand.value["field"]
+        if other.value is INVALID:
+            return None
+        if other.kind != "scalar" or not isinstance(other.value, str):
+            self.issues.at(other, f"{name} {op}: field: expected a field name")
+            return None
+        other_spec = self.field(other.value, other.line, other.col)
+        if other_spec is None:
+            return None
+        return self.compare_fields(spec, op, other_spec, other.line, other.col)
 
     # -- checks shared by both forms ---------------------------------------------------------
 
@@ -214,6 +257,15 @@ class _Parser:
         if op in ("in", "not_in"):
             value = tuple(value)
         return Cmp(spec.name, op, value)
+
+    def compare_fields(
+        self, spec: FieldSpec, op: str, other: FieldSpec, line: int, col: int
+    ) -> Cmp | None:
+        problem = _fields_problem(spec, op, other)
+        if problem:
+            self.issues.add(line, col, problem)
+            return None
+        return Cmp(spec.name, op, Ref(other.name, spec.person or other.person))
 
     # -- expression form ---------------------------------------------------------------------
 
@@ -319,13 +371,26 @@ class _Parser:
         if op is None:  # `is`, `is not`
             self._reject(whole, f"the operator {type(op_node).__name__} (use == or !=)")
             return None
-        if isinstance(left, ast.Name) and left.id not in ("true", "false", "null"):
-            field_node, const_node = left, right
-        elif (
-            isinstance(right, ast.Name)
-            and op in _FLIPPED
-            and right.id not in ("true", "false", "null")
+        words = ("true", "false", "null")
+        field_node: ast.Name
+        const_node: ast.expr
+        if (
+            isinstance(left, ast.Name)
+            and isinstance(right, ast.Name)
+            and left.id not in words
+            and right.id not in words
         ):
+            if left.id in self.fields and right.id in self.fields:
+                return self._pair_of_fields(left, op, right, whole)
+            # One name is no field: it is a value missing its quotes (stage == submitted), so it is
+            # read as a constant and told to quote it.
+            if right.id in self.fields and op in _FLIPPED:
+                field_node, const_node, op = right, left, _FLIPPED[op]
+            else:
+                field_node, const_node = left, right
+        elif isinstance(left, ast.Name) and left.id not in words:
+            field_node, const_node = left, right
+        elif isinstance(right, ast.Name) and op in _FLIPPED and right.id not in words:
             field_node, const_node, op = right, left, _FLIPPED[op]
         else:
             for side in (left, right):
@@ -343,6 +408,18 @@ class _Parser:
         if spec is None:
             return None
         return self.compare(spec, op, value, *self._pos(const_node))
+
+    def _pair_of_fields(
+        self, left: ast.Name, op: str, right: ast.Name, whole: ast.Compare
+    ) -> Cond | None:
+        if op not in _SYMBOL:
+            self._reject(whole, f"`{'in' if op == 'in' else 'not in'}` with a field on the right")
+            return None
+        spec = self.field(left.id, *self._pos(left))
+        other = self.field(right.id, *self._pos(right))
+        if spec is None or other is None:
+            return None
+        return self.compare_fields(spec, op, other, *self._pos(right))
 
     def _constant(self, n: ast.expr, *, many: bool) -> tuple[bool, Any]:
         if many:
@@ -377,7 +454,13 @@ class _Parser:
             )
             return False, None
         if isinstance(n, ast.Name):
-            self._reject(n, "comparing two fields")
+            line, col = self._pos(n)
+            self.issues.add(
+                line,
+                col,
+                unknown_name("field", n.id, self.fields, f"for event type {self.event_type}")
+                + f"; to compare with the text, quote it: '{n.id}'",
+            )
             return False, None
         self._reject_node(n)
         return False, None
@@ -438,6 +521,28 @@ def _type_problem(spec: FieldSpec, op: str, value: Any) -> str | None:
     return None
 
 
+def _fields_problem(spec: FieldSpec, op: str, other: FieldSpec) -> str | None:
+    """Why ``field <op> other_field`` makes no sense for these two fields, or None."""
+    name = spec.name
+    if name == other.name:
+        return f"{name} is compared with itself"
+    for side in (spec, other):
+        if side.type == "datetime":
+            return f"{side.name} is datetime; only exists can test it"
+    numbers = ("int", "number")
+    if op in _ORDERING:
+        for side in (spec, other):
+            if side.type not in numbers:
+                return f"{side.name} is {_type_name(side)}; {_SYMBOL[op]} needs number fields"
+        return None
+    if spec.type == other.type or (spec.type in numbers and other.type in numbers):
+        return None
+    return (
+        f"{name} is {_type_name(spec)} and {other.name} is {_type_name(other)}; "
+        "a field is compared only with a field of the same type"
+    )
+
+
 def parse_condition(
     node: YNode, fields: Mapping[str, FieldSpec], event_type: str, issues: Issues
 ) -> Cond | None:
@@ -461,6 +566,8 @@ def condition_fields(cond: Cond) -> list[str]:
     def walk(c: Cond) -> None:
         if isinstance(c, Cmp):
             seen.setdefault(c.field)
+            if isinstance(c.value, Ref):
+                seen.setdefault(c.value.field)
         elif isinstance(c, NotOf):
             walk(c.item)
         else:
@@ -486,6 +593,8 @@ def render(cond: Cond) -> str:
     if isinstance(cond, Cmp):
         if cond.op == "exists":
             return f"exists({cond.field})" if cond.value else f"not exists({cond.field})"
+        if isinstance(cond.value, Ref):
+            return f"{cond.field} {_SYMBOL[cond.op]} {cond.value.field}"
         if isinstance(cond.value, bool) and cond.op in ("eq", "ne"):
             truthy = cond.value == (cond.op == "eq")
             return cond.field if truthy else f"not {cond.field}"
@@ -505,6 +614,8 @@ def evaluate(cond: Cond, attributes: Mapping[str, Any]) -> bool:
     if isinstance(cond, Cmp):
         value = attributes.get(cond.field)
         op = cond.op
+        if isinstance(cond.value, Ref):
+            return _evaluate_fields(value, op, cond.value, attributes)
         if op == "exists":
             return (value is not None) == cond.value
         if value is None:
@@ -529,6 +640,25 @@ def evaluate(cond: Cond, attributes: Mapping[str, Any]) -> bool:
     if isinstance(cond, AllOf):
         return all(evaluate(c, attributes) for c in cond.items)
     return any(evaluate(c, attributes) for c in cond.items)
+
+
+def _evaluate_fields(value: Any, op: str, ref: Ref, attributes: Mapping[str, Any]) -> bool:
+    """``field <op> other``: missing on either side, eq and the orderings are false, ne true."""
+    other = attributes.get(ref.field)
+    if value is None or other is None:
+        return op == "ne"
+    if ref.person:
+        value, other = person_ref(value), person_ref(other)
+    return bool(
+        {
+            "eq": value == other,
+            "ne": value != other,
+            "gt": value > other,
+            "gte": value >= other,
+            "lt": value < other,
+            "lte": value <= other,
+        }[op]
+    )
 
 
 def why_not(cond: Cond, attributes: Mapping[str, Any]) -> str | None:
@@ -560,6 +690,8 @@ def to_python(cond: Cond, var: Callable[[str], str], literal: Callable[[Any], st
     if isinstance(cond, Cmp):
         v = var(cond.field)
         op = cond.op
+        if isinstance(cond.value, Ref):
+            return _fields_python(v, op, cond.value, var, literal)
         if op == "exists":
             return f"{v} is not None" if cond.value else f"{v} is None"
         if isinstance(cond.value, bool):  # `is` keeps 1 from passing as true
@@ -574,3 +706,17 @@ def to_python(cond: Cond, var: Callable[[str], str], literal: Callable[[Any], st
         return f"(not {to_python(cond.item, var, literal)})"
     joiner = " and " if isinstance(cond, AllOf) else " or "
     return "(" + joiner.join(to_python(c, var, literal) for c in cond.items) + ")"
+
+
+def _fields_python(
+    v: str, op: str, ref: Ref, var: Callable[[str], str], literal: Callable[[Any], str]
+) -> str:
+    """``field <op> other`` as source, with ``_evaluate_fields``' semantics for missing values."""
+    w = var(ref.field)
+    left, right = v, w
+    if ref.person:
+        fold = literal(person_ref)
+        left, right = f"{fold}({v})", f"{fold}({w})"
+    if op == "ne":
+        return f"({v} is None or {w} is None or {left} != {right})"
+    return f"({v} is not None and {w} is not None and {left} {_SYMBOL[op]} {right})"

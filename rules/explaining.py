@@ -16,6 +16,7 @@ from rules.results import RuleExplanation
 if TYPE_CHECKING:
     from rules.compiling import CompiledRules
     from rules.model import CampaignSpec, RuleSpec
+    from rules.results import Award
 
 __all__ = ["explain"]
 
@@ -44,10 +45,24 @@ def explain(
         if missing is not None:
             result.append(RuleExplanation(rule.id, False, missing))
             continue
-        award = compiled.score_rule(rule.id, attributes, occurred_at, work)
+        award = compiled.score_rule(rule.id, attrs, occurred_at, work)
         notes = ["matched", *_campaign_notes(compiled, rule, attrs, occurred_at)]
+        if award is not None and _prerequisite_missing(rule, award):
+            assert rule.after is not None
+            notes.append(f"after: {rule.after.reason}, none before this event: 0 points")
         result.append(RuleExplanation(rule.id, True, "; ".join(notes), award))
     return result
+
+
+def _prerequisite_missing(rule: RuleSpec, award: Award) -> bool:
+    """The compiled rule gave 0 because its `after:` found no earlier event (its last reason says so)."""
+    after = rule.after
+    return (
+        after is not None
+        and award.points == 0
+        and bool(award.reasons)
+        and award.reasons[-1] == after.reason
+    )
 
 
 def _missing_key_field(rule: RuleSpec, attrs: dict[str, Any]) -> str | None:

@@ -33,6 +33,7 @@ __all__ = [
     "REWARD_TRIGGERS",
     "TEMPLATE_VARIABLES",
     "TIE_POLICIES",
+    "AfterSpec",
     "AwardSpec",
     "BadgeCriteria",
     "BadgeSpec",
@@ -189,6 +190,22 @@ class OnceSpec(msgspec.Struct, frozen=True):
     per: str = "ever"
 
 
+class AfterSpec(msgspec.Struct, frozen=True):
+    """A prerequisite (``after:``): the rule pays only if the same employee had an earlier event of
+    ``event`` matching ``when`` with the same values of the ``same`` fields; else it gives 0 with ``reason``.
+
+    ``unless``: a condition on the rule's own event under which no prerequisite is needed (the
+    referral's own `submitted` stage). Marks are per-employee counters (``after:<rule>:<same values>``,
+    the earliest such event's instant), set after the event's rules have scored.
+    """
+
+    event: str
+    same: tuple[str, ...] = ()
+    when: Cond | None = None
+    unless: Cond | None = None
+    reason: str = ""
+
+
 class RuleSpec(msgspec.Struct, frozen=True):
     id: str
     description: str
@@ -201,6 +218,9 @@ class RuleSpec(msgspec.Struct, frozen=True):
     once: OnceSpec | None = None
     cap: str | None = None
     line: int = 0
+    #: A prerequisite; None (the default) is left out of the rule's version hash, so rules without one
+    #: keep the versions they had before ``after:`` existed.
+    after: AfterSpec | None = None
 
 
 # -- HR's own examples -----------------------------------------------------------------------

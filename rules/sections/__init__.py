@@ -79,6 +79,8 @@ def _rule_version(rule: RuleSpec, caps: dict[str, CapSpec], campaigns: list[Camp
         "campaigns": [msgspec.to_builtins(c) for c in campaigns if rule.id in c.rules],
     }
     definition["rule"].pop("line", None)
+    if definition["rule"].get("after") is None:  # rules without a prerequisite keep their versions
+        definition["rule"].pop("after", None)
     canonical = json.dumps(definition, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 

@@ -14,10 +14,11 @@ from rules._fields import FieldSpec
 from rules._report import unknown_name
 from rules._walker import ID_PATTERN, ProgramDraft, Walker
 from rules._yaml import YNode
-from rules.conditions import Cond, parse_condition, render
+from rules.conditions import AllOf, Cmp, Cond, Ref, parse_condition, render
 from rules.model import (
     CAP_PERIODS,
     ONCE_PERIODS,
+    AfterSpec,
     CampaignSpec,
     CapSpec,
     FixedPoints,
@@ -45,7 +46,9 @@ _RULE_KEYS: Final = {
     "repeat": False,
     "once": False,
     "cap": False,
+    "after": False,
 }
+_AFTER_KEYS: Final = {"event": False, "when": False, "same": False, "unless": False}
 _CAMPAIGN_KEYS: Final = {
     "id": True,
     "name": False,
@@ -142,6 +145,8 @@ def _rule(walker: Walker, draft: ProgramDraft, node: YNode) -> RuleSpec | None:
             walker.issues.at(entries["cap"], unknown_name("cap", cap, draft.caps))
             cap = None
         ok &= cap is not None
+    after = _after(walker, draft, entries["after"], event, label) if "after" in entries else None
+    ok &= "after" not in entries or after is not None
     if not ok or rule_id is None or event is None or points is None:
         return None
     return RuleSpec(
@@ -156,6 +161,7 @@ def _rule(walker: Walker, draft: ProgramDraft, node: YNode) -> RuleSpec | None:
         once=once,
         cap=cap,
         line=node.line,
+        after=after,
     )
 
 
@@ -278,6 +284,100 @@ def _once(
     if key is None or per is None:
         return None
     return OnceSpec(key, per)
+
+
+def _after(
+    walker: Walker, draft: ProgramDraft, node: YNode, event: str | None, label: str
+) -> AfterSpec | None:
+    """``after: {event, when, same, unless}``: the rule counts only after such an earlier event."""
+    what = f"{label}: after"
+    entries = walker.keys(node, _AFTER_KEYS, what)
+    if entries is None or event is None:
+        return None
+    target: str | None = event  # by default an earlier event of the rule's own type
+    if "event" in entries:
+        target = event_type_ref(walker, draft, entries["event"], f"{what}.event")
+    when = unless = None
+    ok = target is not None
+    if "when" in entries and target is not None:
+        fields = draft.event_types[target].fields
+        when = parse_condition(entries["when"], fields, target, walker.issues)
+        ok &= when is not None
+    if "unless" in entries:
+        fields = draft.event_types[event].fields
+        unless = parse_condition(entries["unless"], fields, event, walker.issues)
+        ok &= unless is not None
+    same: tuple[str, ...] | None = ()
+    if "same" in entries and target is not None:
+        same = _same_fields(walker, draft, entries["same"], event, target, f"{what}.same")
+        ok &= same is not None
+    if not ok or target is None or same is None:
+        return None
+    return AfterSpec(target, same, when, unless, _after_reason(target, when, same))
+
+
+def _same_fields(
+    walker: Walker, draft: ProgramDraft, node: YNode, event: str, target: str, what: str
+) -> tuple[str, ...] | None:
+    """Fields both event types have, with one type, whose values must be equal on the two events."""
+    items = walker.seq(node, what, non_empty=True)
+    if items is None:
+        return None
+    names: list[str] = []
+    ok = True
+    for item in items:
+        name = walker.text(item, what)
+        if name is None:
+            ok = False
+            continue
+        mine = field_of(walker, draft, event, name, item)
+        theirs = field_of(walker, draft, target, name, item) if target != event else mine
+        if mine is None or theirs is None:
+            ok = False
+        elif name in names:
+            walker.issues.at(item, f'{what}: "{name}" is listed twice')
+            ok = False
+        elif mine.type != theirs.type:
+            walker.issues.at(
+                item,
+                f"{what}: {name} is {mine.type} in {event} but {theirs.type} in "
+                f"{target}; a field both events share needs one type",
+            )
+            ok = False
+        elif mine.person != theirs.person:
+            walker.issues.at(
+                item,
+                f"{what}: {name} names a person (person: true) in "
+                f"{event if mine.person else target} only; mark it in both or in neither",
+            )
+            ok = False
+        else:
+            names.append(name)
+    return tuple(names) if ok else None
+
+
+def _after_reason(target: str, when: Cond | None, same: tuple[str, ...]) -> str:
+    """'needs an earlier referral (stage submitted) for the same candidate_id'."""
+    reason = f"needs an earlier {target}"
+    if when is not None:
+        reason += f" ({_plain(when)})"
+    if same:
+        fields = same[0] if len(same) == 1 else f"{', '.join(same[:-1])} and {same[-1]}"
+        reason += f" for the same {fields}"
+    return reason
+
+
+def _plain(cond: Cond) -> str:
+    """A condition as a reason says it: "stage submitted" for stage == "submitted", else rendered."""
+    if isinstance(cond, Cmp) and cond.op == "eq" and not isinstance(cond.value, Ref):
+        if isinstance(cond.value, bool):
+            return cond.field if cond.value else f"not {cond.field}"
+        return f"{cond.field} {cond.value}"
+    if isinstance(cond, AllOf) and all(
+        isinstance(c, Cmp) and c.op == "eq" and not isinstance(c.value, Ref) for c in cond.items
+    ):
+        return ", ".join(_plain(c) for c in cond.items)
+    return render(cond)
 
 
 def _field_ref(

@@ -37,7 +37,7 @@ def test_loads_with_its_metadata(default):
 
 def test_its_tests_pass(default):
     results = default.run_checks()
-    assert len(results) == 5
+    assert len(results) == 6
     assert all(r.ok for r in results), [r.message for r in results if not r.ok]
     assert results[0].line > 150
 
@@ -138,8 +138,21 @@ def test_explain(default):
     )
 
     referral = {"candidate_id": "c1", "job_id": "j1", "stage": "hired"}
-    [hit] = [
+    [alone] = [
         e for e in default.explain("referral", referral, at("2026-10-05T09:00:00Z")) if e.matched
+    ]
+    assert alone.why == (
+        "matched; campaign Autumn hiring push: outside campaign window (2026-11-01 to 2026-11-30); "
+        "after: needs an earlier referral (stage submitted) for the same candidate_id, none before "
+        "this event: 0 points"
+    )
+    assert alone.award is not None and alone.award.points == 0
+
+    submitted = {"after:referral:c1": at("2026-10-01T09:00:00Z").timestamp()}
+    [hit] = [
+        e
+        for e in default.explain("referral", referral, at("2026-10-05T09:00:00Z"), submitted)
+        if e.matched
     ]
     assert hit.rule_id == "referral"
     assert hit.why == (
@@ -147,7 +160,7 @@ def test_explain(default):
     )
     assert hit.award is not None and hit.award.points == 500
 
-    counters = {"once:referral:all:c1\x1fhired": 1.0}
+    counters = {**submitted, "once:referral:all:c1\x1fhired": 1.0}
     [seen] = [
         e
         for e in default.explain("referral", referral, at("2026-11-05T09:00:00Z"), counters)
@@ -156,7 +169,8 @@ def test_explain(default):
     assert seen.why == "matched; campaign Autumn hiring push: applied"
     assert seen.award is not None
     assert (seen.award.points, seen.award.reasons[-1]) == (0, "already counted")
-    assert counters == {"once:referral:all:c1\x1fhired": 1.0}  # explain changes nothing
+    # explain changes nothing
+    assert counters == {**submitted, "once:referral:all:c1\x1fhired": 1.0}
 
     missing = default.explain("referral", {"stage": "hired"}, at("2026-11-05T09:00:00Z"))
     assert {e.rule_id: e for e in missing}["referral"].why == (

@@ -51,7 +51,7 @@ def test_unknown_key_with_suggestion():
     )
     assert issue.startswith(
         f'rules.yaml:{RULES_LINE + 3}:5: unknown key "pionts" in rule; '
-        "expected one of: cap, description, event, id, multipliers, once, "
+        "expected one of: after, cap, description, event, id, multipliers, once, "
     )
     assert issue.endswith('did you mean "points"?')
 

@@ -32,6 +32,7 @@ from api.hr.adjustments import AdjustmentController
 from api.hr.api_keys import ApiKeyController
 from api.hr.kpis import KpiController
 from api.hr.outbox import OutboxController
+from api.hr.review import ReviewController
 from api.problems import plaudit_error, problem
 from api.runtime import Runtime
 from api.scim.routes import scim_router
@@ -101,6 +102,7 @@ def create_app(
             EmployeeController,
             ShoutoutController,
             AdjustmentController,
+            ReviewController,
             ApiKeyController,
             BadgeController,
             OpenBadgesController,

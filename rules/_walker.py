@@ -18,6 +18,7 @@ from typing import Any, Final, TypeVar
 from rules._fields import EventTypeSpec, describe_value, is_number
 from rules._report import Issues, unknown_name
 from rules._yaml import INVALID, YNode
+from rules.integrity import IntegritySpec
 from rules.model import (
     AwardSpec,
     BadgeSpec,
@@ -67,6 +68,7 @@ class ProgramDraft:
     connector_ids_seen: set[str] = field(default_factory=set)
     rewards: list[RewardSpec] = field(default_factory=list)
     tests: list[TestSpec] = field(default_factory=list)
+    integrity: list[IntegritySpec] = field(default_factory=list)
 
 
 def _what(value: Any) -> str:

@@ -14,6 +14,7 @@ import msgspec
 
 from rules._fields import EventTypeSpec
 from rules.conditions import Cond
+from rules.integrity import IntegritySpec
 from rules.sources import SourceSpec
 
 __all__ = [
@@ -409,3 +410,4 @@ class ProgramSpec(msgspec.Struct, frozen=True):
     #: An event dated more than this many minutes after intake's now is refused (a clock ahead, or a
     #: future-dated event bought onto today's boards).
     max_future_minutes: int = DEFAULT_MAX_FUTURE_MINUTES
+    integrity: tuple[IntegritySpec, ...] = ()

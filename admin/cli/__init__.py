@@ -16,6 +16,7 @@ from admin.cli.events import import_group, process, replay, simulate
 from admin.cli.hr import hr
 from admin.cli.leaderboard import leaderboard
 from admin.cli.outbox import outbox, payouts
+from admin.cli.review import review
 from admin.cli.roster import roster
 from admin.cli.rules import rules
 from admin.cli.serve import api_keys, serve, token
@@ -58,6 +59,7 @@ for command in (
     employees,
     outbox,
     payouts,
+    review,
     hr,
 ):
     main.add_command(command)

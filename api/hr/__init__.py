@@ -1,3 +1,3 @@
-"""HR's API: adjustments, API keys, KPIs, the outbox."""
+"""HR's API: adjustments, API keys, KPIs, the outbox, the review queue."""
 
 __all__: list[str] = []

@@ -37,6 +37,7 @@ from engine.rewards.awards import Candidate, place_candidates
 from engine.scoring.rulesets import RuleBook, load_rulebook
 from engine.storage.database import Database
 from rules import AwardSpec, CompiledRules
+from rules.integrity import IntegrityRules, integrity_rules
 from rules.periods import period_end, period_kind, period_start, previous_period
 
 __all__ = [
@@ -256,7 +257,8 @@ def events_from_db(
 ) -> list[PastEvent]:
     """Every event that was or will be scored and occurred at or after ``since`` (and before ``until``),
     employees named by external id where the roster knows them."""
-    where, params = ["v.status IN (?, ?, ?)"], ["done", "pending", "parked"]
+    # Held events were scored (their points wait for HR); late ones wait to be scored at all.
+    where, params = ["v.status IN (?, ?, ?, ?)"], ["done", "pending", "parked", "held"]
     if since is not None:
         where.append("v.occurred_at >= ?")
         params.append(db.ts(since))
@@ -353,6 +355,42 @@ class _Side:
         self.rule_metric: dict[tuple[str, str], dict[str, list[Any]]] = defaultdict(dict)
         # Winners placed per (award id, period): cool-downs of later periods of the window.
         self.placed: dict[tuple[str, str], frozenset[str]] = {}
+        #: Per employee, the events whose points counted: a hold takes back those of its bucket.
+        self.counted: dict[
+            str, list[tuple[str, dict[str, Any], datetime, list[tuple[str, int]]]]
+        ] = {}
+
+    def _integrity(
+        self,
+        signals: IntegrityRules,
+        emp: str,
+        etype: str,
+        attrs: dict[str, Any],
+        at: datetime,
+        state: dict[str, float],
+        lines: list[tuple[str, int]],
+    ) -> list[tuple[str, int]]:
+        """Live scoring's verdict with no HR decision yet: flagged points count, held and zeroed ones do not,
+        and a hold takes back the points its bucket already gave (engine.scoring.integrity)."""
+        tripped = signals.check(etype, attrs, at, state)
+        counted = self.counted.setdefault(emp, [])
+        if not tripped:
+            counted.append((etype, attrs, at, lines))
+            return lines
+        drop = False
+        back: list[tuple[str, int]] = []
+        for trip in tripped:
+            drop |= trip.signal.effect in ("hold", "zero")
+            mark = f"sig:{trip.signal.id}:{trip.bucket}:held"
+            if trip.signal.effect == "hold" and not state.get(mark):
+                state[mark] = 1
+                for etype_b, attrs_b, at_b, lines_b in counted:
+                    if trip.covers(etype_b, attrs_b, at_b):
+                        back += [(rule_id, -points) for rule_id, points in lines_b]
+        if not drop:
+            counted.append((etype, attrs, at, lines))
+        # Taken-back points are booked with this event: the same bucket, so the same period up to a month.
+        return ([] if drop else lines) + back
 
     def score(self, events: Sequence[PastEvent]) -> None:
         totals = self.totals
@@ -397,6 +435,9 @@ class _Side:
                     if got.tier.bonus:
                         awards_by_rule[got.rule_id] += 1
                         lines.append((got.rule_id, got.tier.bonus))
+            signals = integrity_rules(rules)
+            if signals:
+                lines = self._integrity(signals, emp, ev.type, attrs, at, state, lines)
             if not lines:
                 continue
             total = 0

@@ -29,12 +29,18 @@ def replay(
     with db.transaction():
         # Derived from events: rule points and badge bonuses. Badge awards themselves are kept (their public ids
         # are Open Badges URLs someone may have shared); earning one again is a no-op.
-        db.execute('DELETE FROM "ledger_entry" WHERE kind IN (?, ?)', ["rule", "badge"])
+        # Integrity take-backs and HR's review entries are derived too: scoring reads the review decisions
+        # (engine.scoring.review) and writes the same ledger again.
+        db.execute(
+            'DELETE FROM "ledger_entry" WHERE kind IN (?, ?, ?, ?)',
+            ["rule", "badge", "integrity", "review"],
+        )
         db.execute('DELETE FROM "standing"')
         db.execute('DELETE FROM "counter"')
         db.execute(
-            'UPDATE "event" SET status = ?, reason = NULL, ruleset_version = NULL WHERE status IN (?, ?)',
-            ["pending", "done", "parked"],
+            'UPDATE "event" SET status = ?, reason = NULL, ruleset_version = NULL '
+            "WHERE status IN (?, ?, ?, ?)",
+            ["pending", "done", "parked", "held", "late"],
         )
         deltas = StandingDeltas()
         for employee_id, points, occurred_raw in db.query(

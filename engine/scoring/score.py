@@ -26,8 +26,11 @@ from engine.defaults import BATCH_SIZE
 from engine.people.directory import resolve_employees
 from engine.rewards.badges import badge_award_row, insert_badge_awards
 from engine.rewards.milestones import queue_milestones
+from engine.scoring.integrity import IntegrityPass
+from engine.scoring.review import LEDGER_COLUMNS, Decisions, closed_months
 from engine.scoring.rulesets import RuleBook, load_rulebook
 from engine.storage.database import Database
+from rules.integrity import integrity_rules
 
 __all__ = ["SHARD_LOCK_SPACE", "ProcessResult", "process_batch", "process_pending"]
 
@@ -46,6 +49,9 @@ class ProcessResult:
     points: int = 0
     #: Badge tiers earned.
     badges: int = 0
+    #: Events whose points wait for HR: an integrity hold, or a closed month (``late``).
+    held: int = 0
+    late: int = 0
     #: The batch's standings changes, once committed: in-memory and Redis boards apply them.
     deltas: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -56,18 +62,7 @@ class ProcessResult:
         return self
 
 
-_LEDGER_COLUMNS = (
-    "employee",
-    "points",
-    "kind",
-    "event",
-    "rule_id",
-    "rule_version",
-    "ruleset_version",
-    "reasons",
-    "occurred_at",
-    "created_at",
-)
+_LEDGER_COLUMNS = LEDGER_COLUMNS
 
 
 def process_batch(
@@ -88,7 +83,8 @@ def process_batch(
                 db.execute("SELECT pg_advisory_xact_lock(?, ?)", [SHARD_LOCK_SPACE, shard])
         rows = db.query(
             # status is a literal so the planner uses the partial indexes event_pending(_shard).
-            "SELECT id, type, employee_ref, occurred_at, attributes FROM \"event\" WHERE status = 'pending'"
+            'SELECT id, type, employee_ref, occurred_at, attributes, received_at FROM "event" '
+            "WHERE status = 'pending'"
             f"{in_shard} ORDER BY occurred_at, source, external_id LIMIT ?",
             [*([] if shard is None else [shard]), batch_size],
         )
@@ -104,12 +100,21 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
     read_ts = db.read_ts
     now = db.ts(clock.now())
 
+    # Months already closed (award or payout): their events wait for HR instead (engine.scoring.review).
+    closed = closed_months(db)
+    decisions = Decisions(
+        db,
+        {m.id for m in members.values()}
+        if closed or any(integrity_rules(r) for r in book.rulesets)
+        else (),
+    )
+
     # Pass 1: who, which ruleset, and which counters each event may touch (fetched in one query).
     prepared: list[tuple[Any, ...]] = []
     # (status, reason, ruleset version) -> event ids: one UPDATE per group instead of one per event.
     statuses: defaultdict[tuple[str, str | None, str | None], list[int]] = defaultdict(list)
     wanted: set[str] = set()
-    for event_id, etype, ref, occurred_raw, attrs_raw in rows:
+    for event_id, etype, ref, occurred_raw, attrs_raw, received_raw in rows:
         member = members.get(ref)
         if member is None:
             statuses[("parked", f"unknown employee {ref!r}", None)].append(event_id)
@@ -134,13 +139,32 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
         attrs = rules.normalize(
             etype, decode(attrs_raw) if isinstance(attrs_raw, str | bytes) else attrs_raw
         )
+        late_note = None
+        month = rules.periods(occurred).month if closed else None
+        if month in closed and read_ts(received_raw) > closed[month][0]:
+            case = (member.id, "late", "", f"event:{event_id}")
+            decided = decisions.status(case)
+            if decided == "rejected":
+                statuses[("done", f"late for closed {month}; dropped by HR", None)].append(event_id)
+                result.skipped += 1
+                continue
+            if decided != "approved":
+                wait = f"late: {month} is closed ({closed[month][1]}); waiting for HR"
+                decisions.add(case, wait, month or "", event_id)
+                statuses[("late", wait, None)].append(event_id)
+                result.late += 1
+                continue
+            late_note = f"scored into closed {month}, approved by HR"
         suffix = f"|{member.id}"
         keys = rules.counter_keys(etype, attrs, occurred)
+        signals = integrity_rules(rules)
+        if signals:
+            wanted.update(k + suffix for k in signals.counter_keys(etype, attrs, occurred))
         if rules.badges:
             wanted.update(k + suffix for k in badge_rules(rules).counter_keys(etype, occurred))
         # The employee goes last: keys of one cap and day sort together, so a batch dirties few index pages.
         wanted.update(k + suffix for k in keys)
-        prepared.append((event_id, etype, member, occurred, occurred_raw, attrs, rules))
+        prepared.append((event_id, etype, member, occurred, occurred_raw, attrs, rules, late_note))
 
     stored: dict[str, float] = {}
     if wanted:
@@ -152,12 +176,17 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
         key, _, emp = full_key.rpartition("|")
         counters.setdefault(int(emp), {})[key] = value
 
+    integrity = IntegrityPass(db, decisions)
+    used = list({id(p[6]): p[6] for p in prepared if integrity_rules(p[6]).rings}.values())
+    if used:
+        integrity.prepare_rings(used, [(p[1], p[3], p[5]) for p in prepared])
+
     # Pass 2: score in order, each employee's counters carried from event to event.
     ledger_rows: list[tuple[Any, ...]] = []
     standings = StandingDeltas()
     encode = msgspec.json.encode
     badge_rows: list[tuple[Any, ...]] = []
-    for event_id, etype, member, occurred, occurred_db, attrs, rules in prepared:
+    for event_id, etype, member, occurred, occurred_db, attrs, rules, late_note in prepared:
         state = counters.setdefault(member.id, {})
         awards = rules.score(etype, attrs, occurred, state)
         lines = [
@@ -184,31 +213,44 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
                     why = [f"Badge earned: {got.label}: +{tier.bonus}"]
                     lines.append((tier.bonus, "badge", got.rule_id, None, why))
                 result.badges += 1
+        lined = [
+            [
+                member.id,
+                points,
+                kind,
+                event_id,
+                rule_id,
+                rule_version,
+                rules.version,
+                encode([*reasons, late_note] if late_note else reasons).decode(),
+                occurred_db,
+            ]
+            for points, kind, rule_id, rule_version, reasons in lines
+        ]
+        status, reason = "done", late_note
+        if etype in integrity_rules(rules).watched:
+            verdict = integrity.judge(
+                rules, member.id, event_id, etype, attrs, occurred, state, lined
+            )
+            if verdict.action != "count":
+                lined = []
+                status = "held" if verdict.action == "hold" else "done"
+                result.held += verdict.action == "hold"
+            reason = verdict.reason or reason
+            lined += verdict.taken_back
         period_keys: tuple[str, ...] | None = None
-        for points, kind, rule_id, rule_version, reasons in lines:
+        for row in lined:
             if period_keys is None:
                 period_keys = tuple(rules.periods(occurred))
-            ledger_rows.append(
-                (
-                    member.id,
-                    points,
-                    kind,
-                    event_id,
-                    rule_id,
-                    rule_version,
-                    rules.version,
-                    encode(reasons).decode(),
-                    occurred_db,
-                    now,
-                )
-            )
-            standings.add(member.id, period_keys, points, occurred_db)
-            result.points += points
-        statuses[("done", None, rules.version)].append(event_id)
+            ledger_rows.append((*row, now))
+            standings.add(member.id, period_keys, row[1], occurred_db)
+            result.points += row[1]
+        statuses[(status, reason, rules.version)].append(event_id)
         result.scored += 1
     result.entries = len(ledger_rows)
 
     db.insert_rows("ledger_entry", _LEDGER_COLUMNS, ledger_rows)
+    decisions.write(db)
     standings.write(db)
     result.deltas = standings.deltas
     insert_badge_awards(db, badge_rows, book.current)

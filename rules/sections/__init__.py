@@ -21,6 +21,7 @@ from rules._yaml import YNode
 from rules.model import CampaignSpec, CapSpec, ProgramSpec, RuleSpec
 from rules.sections.awards import walk_awards
 from rules.sections.badges import walk_badges
+from rules.sections.integrity import walk_integrity
 from rules.sections.point_rules import walk_campaigns, walk_caps, walk_rules
 from rules.sections.program import walk_event_types, walk_program
 from rules.sections.rewards import walk_connectors, walk_rewards
@@ -46,6 +47,7 @@ _SECTIONS: Final[dict[str, tuple[bool, SectionWalk]]] = {
     "awards": (False, walk_awards),  # after rules and badges: an award names both
     "connectors": (False, walk_connectors),
     "rewards": (False, walk_rewards),  # after badges, awards and connectors: a reward names them
+    "integrity": (False, walk_integrity),
     "tests": (False, walk_tests),
 }
 _REQUIRED: Final = {name: required for name, (required, _) in _SECTIONS.items()}
@@ -112,6 +114,7 @@ def build_program(root: YNode, issues: Issues) -> ProgramSpec | None:
         awards=tuple(draft.awards),
         connectors=draft.connectors,
         rewards=tuple(draft.rewards),
+        integrity=tuple(draft.integrity),
         rule_versions={
             r.id: _rule_version(r, draft.caps, draft.campaigns) for r in draft.rules.values()
         },

@@ -153,7 +153,8 @@ def test_unknown_top_level_section():
     issue = one_issue(BASE + RULE + "badgez: {}\n")
     assert issue.startswith(
         f'rules.yaml:{RULES_LINE + 4}:1: unknown key "badgez" in the rules '
-        "file; expected one of: awards, badges, campaigns, caps, connectors, event_types, leaderboards, "
+        "file; expected one of: awards, badges, campaigns, caps, connectors, event_types, integrity, "
+        "leaderboards, "
         "program, rewards, "
     )
 

@@ -1,0 +1,245 @@
+"""Integrity signals (the `integrity:` section): patterns of gaming, caught while scoring and shown to HR.
+
+Caps bound what one day can earn; they do not say that something is wrong. A signal does: "412 distinct
+visitors clicked Sam's shares on 5 November", "Sam shared 40 different posts in one day". Each signal is a rule
+HR can read and tune, with an effect HR chooses:
+
+* ``flag``: the points count; HR sees the case in the review queue.
+* ``hold``: the points of the case wait for HR (approve: they count; reject: they never do).
+* ``zero``: the events that trip the signal earn nothing; the case is kept as a record.
+
+Kinds:
+
+* ``burst``: more than ``above`` events of ``event`` (matching ``when``) in one ``per`` bucket (an hour, a
+  day, a week, a month), optionally counting ``distinct`` values of a field and separately ``by`` fields.
+* ``share``: more than ``above`` (a fraction) of ``event``'s events in a bucket match ``when``, once the
+  bucket has ``min_events``.
+* ``ring``: shoutouts that go round (A thanks B, B thanks A; or A→B→C→A) within ``within_days``. Rings
+  need everyone's shoutouts, so the engine finds them (``find_ring`` is the shared, pure part).
+
+Counting uses the employee's counters like caps and ``once`` do, in ``occurred_at`` order: buckets are
+calendar periods in the program's time zone, so the same events give the same cases in any arrival order,
+on replay and in simulation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Final
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from rules.conditions import Cond, evaluate
+from rules.periods import PeriodKeys
+
+if TYPE_CHECKING:
+    from rules.compiling import CompiledRules
+
+__all__ = [
+    "INTEGRITY_EFFECTS",
+    "INTEGRITY_KINDS",
+    "INTEGRITY_PERIODS",
+    "IntegrityRules",
+    "IntegritySpec",
+    "Tripped",
+    "find_ring",
+    "integrity_rules",
+]
+
+INTEGRITY_KINDS: Final = ("burst", "share", "ring")
+INTEGRITY_EFFECTS: Final = ("flag", "hold", "zero")
+INTEGRITY_PERIODS: Final = ("hour", "day", "week", "month")
+
+
+class IntegritySpec(msgspec.Struct, frozen=True):
+    id: str
+    kind: str
+    event: str
+    effect: str
+    description: str = ""
+    when: Cond | None = None
+    per: str = "day"
+    #: burst: the most events (or distinct values) a bucket may hold; share: the highest fraction.
+    above: float = 0
+    distinct: str | None = None
+    by: tuple[str, ...] = ()
+    min_events: int = 0
+    #: ring: the field naming who gave, and how far back a ring may reach.
+    giver: str = "giver"
+    within_days: int = 30
+    line: int = 0
+
+
+class Tripped(msgspec.Struct, frozen=True):
+    """A signal one event tripped: the case is (signal, bucket); ``reason`` says it in words."""
+
+    signal: IntegritySpec
+    bucket: str
+    period_start: datetime
+    period_end: datetime
+    reason: str
+
+    def covers(self, event_type: str, attributes: Mapping[str, Any], occurred_at: datetime) -> bool:
+        """Whether another event belongs to this case (a hold takes back the case's earlier points)."""
+        spec = self.signal
+        if event_type != spec.event or not self.period_start <= occurred_at < self.period_end:
+            return False
+        if spec.when is not None and not evaluate(spec.when, attributes):
+            return False
+        values = self.bucket.split("|")[1:]
+        return all(str(attributes.get(f)) == v for f, v in zip(spec.by, values, strict=False))
+
+
+class IntegrityRules:
+    """The counting signals (burst, share) of one ruleset, evaluated against an employee's counters."""
+
+    def __init__(
+        self,
+        signals: Iterable[IntegritySpec],
+        tz: ZoneInfo,
+        week_start: str,
+        periods: Callable[[datetime], PeriodKeys],
+    ) -> None:
+        self.by_event: dict[str, list[IntegritySpec]] = {}
+        self.rings: list[IntegritySpec] = []
+        for spec in signals:
+            if spec.kind == "ring":
+                self.rings.append(spec)
+            else:
+                self.by_event.setdefault(spec.event, []).append(spec)
+        self.tz = tz
+        self.week_start = week_start
+        self.periods = (
+            periods  # the ruleset's cached period keys: one lookup per event, not a tz conversion
+        )
+
+        #: The event types any signal looks at: the others skip integrity entirely.
+        self.watched = frozenset(self.by_event) | {s.event for s in self.rings}
+
+    def __bool__(self) -> bool:
+        return bool(self.watched)
+
+    def _bucket(self, spec: IntegritySpec, occurred_at: datetime, keys: PeriodKeys) -> str:
+        if spec.per == "hour":
+            local = occurred_at.astimezone(self.tz)
+            return f"{local.date().isoformat()}T{local.hour:02d}"
+        return str(getattr(keys, spec.per))
+
+    def _span(self, spec: IntegritySpec, occurred_at: datetime) -> tuple[datetime, datetime]:
+        """Where the bucket of ``occurred_at`` starts and ends (only when a signal trips)."""
+        local = occurred_at.astimezone(self.tz)
+        if spec.per == "hour":
+            start = local.replace(minute=0, second=0, microsecond=0)
+            return start, start + timedelta(hours=1)
+        day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        if spec.per == "day":
+            return day, day + timedelta(days=1)
+        if spec.per == "week":
+            back = (local.weekday() + (1 if self.week_start == "sunday" else 0)) % 7
+            return day - timedelta(days=back), day - timedelta(days=back) + timedelta(days=7)
+        start = day.replace(day=1)
+        return start, (start + timedelta(days=32)).replace(day=1)
+
+    def _case(
+        self,
+        spec: IntegritySpec,
+        attributes: Mapping[str, Any],
+        occurred_at: datetime,
+        keys: PeriodKeys,
+    ) -> tuple[str, str]:
+        """(counter prefix, bucket) of the event's case for one signal."""
+        bucket = self._bucket(spec, occurred_at, keys)
+        if spec.by:
+            bucket += "|" + "|".join(str(attributes.get(f)) for f in spec.by)
+        return f"sig:{spec.id}:{bucket}", bucket
+
+    def counter_keys(
+        self, event_type: str, attributes: Mapping[str, Any], occurred_at: datetime
+    ) -> list[str]:
+        """Every counter key :meth:`check` may read or write for this event (without the employee)."""
+        out: list[str] = []
+        specs = self.by_event.get(event_type, ())
+        keys = self.periods(occurred_at) if specs else None
+        for spec in specs:
+            assert keys is not None
+            prefix = self._case(spec, attributes, occurred_at, keys)[0]
+            out.append(f"{prefix}:n")
+            if spec.effect == "hold":
+                out.append(f"{prefix}:held")  # a hold takes back its bucket's points once
+            if spec.kind == "share":
+                out.append(f"{prefix}:match")
+            elif spec.distinct is not None:
+                out.append(f"{prefix}:v:{attributes.get(spec.distinct)}")
+        return out
+
+    def check(
+        self,
+        event_type: str,
+        attributes: Mapping[str, Any],
+        occurred_at: datetime,
+        counters: dict[str, float],
+    ) -> list[Tripped]:
+        """Count the event in each signal on its type; the signals it trips (updates ``counters``)."""
+        tripped: list[Tripped] = []
+        specs = self.by_event.get(event_type, ())
+        keys = self.periods(occurred_at) if specs else None
+        for spec in specs:
+            assert keys is not None
+            prefix, bucket = self._case(spec, attributes, occurred_at, keys)
+            matches = spec.when is None or evaluate(spec.when, attributes)
+            if spec.kind == "burst":
+                if not matches:
+                    continue
+                if spec.distinct is not None:
+                    seen = f"{prefix}:v:{attributes.get(spec.distinct)}"
+                    if not counters.get(seen):
+                        counters[seen] = 1
+                        counters[f"{prefix}:n"] = counters.get(f"{prefix}:n", 0) + 1
+                else:
+                    counters[f"{prefix}:n"] = counters.get(f"{prefix}:n", 0) + 1
+                n = counters.get(f"{prefix}:n", 0)
+                if n > spec.above:
+                    what = f"distinct {spec.distinct}s" if spec.distinct else f"{event_type} events"
+                    reason = f"{spec.id}: {int(n)} {what} in {bucket} (more than {int(spec.above)})"
+                    tripped.append(Tripped(spec, bucket, *self._span(spec, occurred_at), reason))
+            else:
+                n = counters[f"{prefix}:n"] = counters.get(f"{prefix}:n", 0) + 1
+                hits = counters[f"{prefix}:match"] = counters.get(f"{prefix}:match", 0) + matches
+                if n >= spec.min_events and hits / n > spec.above:
+                    reason = (
+                        f"{spec.id}: {int(hits)} of {int(n)} {event_type} events in {bucket} "
+                        f"({hits / n:.0%}, more than {spec.above:.0%})"
+                    )
+                    tripped.append(Tripped(spec, bucket, *self._span(spec, occurred_at), reason))
+        return tripped
+
+
+def find_ring(
+    edges: Mapping[int, Mapping[int, datetime]], giver: int, receiver: int, at: datetime, days: int
+) -> list[int] | None:
+    """The people of a shoutout ring that ``giver`` thanking ``receiver`` at ``at`` closes, or None.
+
+    ``edges[a][b]`` is the last time ``a`` thanked ``b``. A ring is receiver→giver (A→B→A) or
+    receiver→x→giver (A→B→C→A), every step within ``days`` before ``at``.
+    """
+    since = at - timedelta(days=days)
+
+    def recent(a: int, b: int) -> bool:
+        when = edges.get(a, {}).get(b)
+        return when is not None and since <= when <= at
+
+    if recent(receiver, giver):
+        return [giver, receiver]
+    for middle in sorted(edges.get(receiver, {})):
+        if middle not in (giver, receiver) and recent(receiver, middle) and recent(middle, giver):
+            return [giver, receiver, middle]
+    return None
+
+
+@lru_cache(maxsize=32)
+def integrity_rules(rules: CompiledRules) -> IntegrityRules:
+    """The signals of one compiled ruleset (built once per ruleset)."""
+    return IntegrityRules(rules.program.integrity, rules.timezone, rules.week_start, rules.periods)

@@ -16,7 +16,7 @@ from api.config import ApiConfig
 from engine.rewards.awards import close_award, find_award_spec
 from engine.scoring.rulesets import load_rulebook
 from tests.test_api import JWT_SECRET, ROOT, Api, prepared_database
-from tests.test_awards import program, scored, share
+from tests.test_awards import program, review_case, scored, share
 
 CLOSE = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 
@@ -53,6 +53,22 @@ def test_results_list_shortlist_for_hr_and_winners_for_everyone(awards_api: Api)
     ]
     assert api.client.get("/v1/awards", headers=api.token("E2")).json() == []
     assert api.client.get("/v1/awards").status_code == 401
+
+
+def test_hr_sees_the_open_flags_of_the_shortlist_and_nobody_else_does(awards_api: Api) -> None:
+    api = awards_api
+    review_case(api.db, "E1", "flag")
+    review_case(api.db, "E1", "flag", period="2026-10")  # another month
+    hr = api.client.get("/v1/awards", headers=api.hr()).json()
+    assert [(r["employee"], r["status"], r["open_flags"]) for r in hr] == [
+        ("E1", "shortlisted", 1),
+        ("E2", "shortlisted", 0),
+    ]
+    r = api.client.post(f"/v1/awards/{hr[0]['id']}/approve", headers=api.hr())
+    assert [(x["employee"], x["open_flags"]) for x in r.json()] == [("E1", 1), ("E2", 0)]
+    # The winner is public; their review cases are not.
+    seen = api.client.get("/v1/awards", headers=api.token("E2")).json()
+    assert [(x["employee"], x["status"], x["open_flags"]) for x in seen] == [("E1", "winner", 0)]
 
 
 def test_approve_is_for_hr_once_and_the_winner_is_announced(awards_api: Api) -> None:

@@ -21,9 +21,11 @@ from engine.rewards.awards import (
     approve_award,
     archived_board,
     award_card,
+    award_results,
     close_award,
     close_due_awards,
     find_award_spec,
+    period_months,
 )
 from engine.scoring.intake import accept_events
 from engine.scoring.rulesets import load_rulebook, publish
@@ -35,7 +37,7 @@ from rules.periods import period_label
 from tests.rules.rules_support import BASE
 from tests.test_pipeline import share as pipeline_share
 
-__all__ = ["prepared", "program", "referral", "scored", "share"]
+__all__ = ["prepared", "program", "referral", "review_case", "scored", "share"]
 
 CLOSE = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 
@@ -415,6 +417,105 @@ def test_approval_shortlists_then_hr_approves_one(db: Database) -> None:
             "eotm 2026-11",
             "approved E2 as Employee of the month for 2026-11",
         ),
+    ]
+
+
+# -- the review queue (issue 16): holds make someone ineligible, flags are shown -----------------------------------
+def review_case(
+    db: Database, employee: str, kind: str, period: str = "2026-11", status: str = "open"
+) -> None:
+    """A review_item row as engine.scoring.review writes it (one per employee, kind, signal and bucket)."""
+    emp = db.query('SELECT id FROM "employee" WHERE external_id = ?', (employee,))[0][0]
+    (count,) = db.query('SELECT COUNT(*) FROM "review_item"')[0]
+    bucket = f"{kind}-{period}-{status}-{count}"
+    db.insert_rows(
+        "review_item",
+        (
+            "employee",
+            "kind",
+            "signal",
+            "bucket",
+            "reason",
+            "evidence",
+            "entries",
+            "period",
+            "status",
+        ),
+        [(emp, kind, "burst", bucket, f"test {kind}", "[]", "[]", period, status)],
+    )
+
+
+NOVEMBER = [
+    share("a1", "E1", "2026-11-02T10:00:00+01:00"),
+    share("a2", "E1", "2026-11-03T10:00:00+01:00"),
+    share("a3", "E1", "2026-11-04T10:00:00+01:00"),
+    share("b1", "E2", "2026-11-02T10:00:00+01:00"),
+    share("b2", "E2", "2026-11-03T10:00:00+01:00"),
+    share("c1", "E3", "2026-11-02T10:00:00+01:00"),
+]
+
+
+def test_an_open_hold_makes_the_top_scorer_ineligible(db: Database) -> None:
+    rules = prepared(db)
+    scored(db, NOVEMBER)
+    review_case(db, "E1", "hold")  # E1 leads November, with points waiting for HR
+    review_case(db, "E2", "hold", period="2026-10")  # another month: no effect on November
+    review_case(db, "E2", "hold", status="approved")  # decided: no effect
+    review_case(db, "E3", "zero", status="noted")  # a record only
+    outcome = close(db, rules)
+    assert winners(outcome) == [("company", "", "E2")]
+    assert db.query("SELECT COUNT(*) FROM \"ledger_entry\" WHERE kind = 'award'")[0][0] == 1
+    # The audit entry says who was left out and why; the summary stays as it was.
+    (closed,) = [a for a in recent(db) if a.action == AWARD_CLOSED]
+    assert closed.summary == "closed Employee of the month for 2026-11: 1 winner"
+    assert closed.detail == "not eligible, an open hold in the review queue: E1"
+
+
+def test_an_open_hold_keeps_them_off_the_shortlist(db: Database) -> None:
+    rules = prepared(db, "approval: true")
+    scored(db, NOVEMBER)
+    review_case(db, "E1", "hold")
+    outcome = close(db, rules)
+    assert [(r.employee, r.rank, r.status) for r in outcome.results] == [
+        ("E2", 1, "shortlisted"),
+        ("E3", 2, "shortlisted"),
+    ]
+
+
+def test_open_flags_leave_them_shortlisted_and_are_shown(db: Database) -> None:
+    rules = prepared(db, "approval: true")
+    scored(db, NOVEMBER)
+    review_case(db, "E1", "flag")
+    review_case(db, "E1", "flag")
+    review_case(db, "E1", "flag", status="rejected")  # decided: not counted
+    review_case(db, "E2", "flag", period="2026-10")  # another month: not counted
+    outcome = close(db, rules)
+    assert [(r.employee, r.rank, r.status, r.open_flags) for r in outcome.results] == [
+        ("E1", 1, "shortlisted", 2),
+        ("E2", 2, "shortlisted", 0),
+        ("E3", 3, "shortlisted", 0),
+    ]
+    # Counted when read: a flag HR decides no longer shows.
+    db.execute(
+        "UPDATE \"review_item\" SET status = 'approved' WHERE id = "
+        "(SELECT MIN(id) FROM \"review_item\" WHERE kind = 'flag')"
+    )
+    assert [r.open_flags for r in award_results(db)] == [1, 0, 0]
+
+
+def test_a_quarterly_award_looks_at_the_holds_and_flags_of_its_three_months(db: Database) -> None:
+    rules = prepared(db, "period: quarter\napproval: true")
+    assert period_months("2026-Q4") == ["2026-10", "2026-11", "2026-12"]
+    assert period_months("2026-11") == ["2026-11"]
+    scored(db, NOVEMBER)
+    review_case(db, "E1", "hold", period="2026-10")
+    review_case(db, "E2", "flag", period="2026-12")
+    review_case(db, "E2", "flag", period="2026-11")
+    review_case(db, "E3", "hold", period="2027-01")  # the next quarter
+    outcome = close(db, rules, "2026-Q4", datetime(2027, 1, 5, tzinfo=UTC))
+    assert [(r.employee, r.status, r.open_flags) for r in outcome.results] == [
+        ("E2", "shortlisted", 2),
+        ("E3", "shortlisted", 0),
     ]
 
 

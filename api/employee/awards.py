@@ -1,7 +1,8 @@
 """``/v1/awards``: closed awards (employee of the month), their archived boards, HR approval and the shareable card.
 
 Closing happens in the scheduler or the CLI (``plaudit awards close``); this controller reads what was decided
-and lets HR approve a shortlisted candidate. The shortlist is HR's business: other callers see winners only.
+and lets HR approve a shortlisted candidate. The shortlist and its open review flags are HR's business: other
+callers see winners only.
 """
 
 from __future__ import annotations
@@ -60,12 +61,13 @@ class AwardController(Controller):
         state: State,
         limit: int = Parameter(default=100, ge=1, le=1000),
     ) -> list[AwardResultView]:
-        """Award results, newest close first. HR sees shortlists too; everyone else sees winners."""
+        """Award results, newest close first. HR sees shortlists too, and each candidate's integrity flags
+        still open in the review queue (``open_flags``); everyone else sees winners, with no flags."""
         runtime: Runtime = state.runtime
         principal: Principal = request.user
         rows = award_results(runtime.db(), limit=limit)
         if not principal.is_admin:
-            rows = [r for r in rows if r.status == "winner"]
+            rows = [msgspec.structs.replace(r, open_flags=0) for r in rows if r.status == "winner"]
         return [_view(r) for r in rows]
 
     @get("/{award:str}/{period:str}/board", sync_to_thread=True)

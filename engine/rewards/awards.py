@@ -9,6 +9,11 @@ scheduler does not try again every run.
 Rewards (bonus points, the badge, the company's shoutout in the feed) are dated at the close moment ``now``,
 not in the closed period: a bonus inside the period would change the standings that were just archived and
 the board people saw when the winner was announced.
+
+Fair play (the review queue, ``engine.scoring.review``): an employee with an open ``hold`` in the period is not
+eligible (their points wait for HR, so the standings do not say what they earned), and the shortlist shows
+each candidate's open ``flag`` cases, so HR sees them before approving. This module reads the ``review_item``
+table itself: ``engine.scoring`` sits above ``engine.rewards`` in the layers.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ __all__ = [
     "close_due_awards",
     "closing_due",
     "find_award_spec",
+    "period_months",
     "place_candidates",
 ]
 
@@ -79,6 +85,9 @@ class AwardResultRow(msgspec.Struct, frozen=True):
     scored_events: int
     reached_at: datetime | None
     status: str
+    #: Integrity flags of this employee still open in the review queue for the period (any month of a
+    #: quarter), counted when the result is read: HR looks at them before approving.
+    open_flags: int = 0
 
 
 @dataclass(frozen=True)
@@ -170,20 +179,64 @@ def award_results(
         params.append(closing_id)
     rows = db.query(
         "SELECT r.id, r.award, r.period, r.scope, r.team, e.external_id, e.name, r.rank, r.metric, "
-        "r.shoutouts_received, r.active_days, r.scored_events, r.reached_at, r.status "
+        "r.shoutouts_received, r.active_days, r.scored_events, r.reached_at, r.status, r.employee "
         'FROM "award_result" r JOIN "employee" e ON e.id = r.employee '
         'JOIN "award_closing" c ON c.id = r.closing '
         f"WHERE {' AND '.join(where)} "
         "ORDER BY c.closed_at DESC, c.id DESC, r.scope, r.team, r.rank LIMIT ?",
         [*params, limit],
     )
-    return [_result_row(db, row) for row in rows]
+    flags = _open_flags(db, {int(row[-1]) for row in rows})
+    return [_result_row(db, row, flags) for row in rows]
 
 
-def _result_row(db: Database, row: Sequence[Any]) -> AwardResultRow:
-    values = list(row)
+def _result_row(
+    db: Database, row: Sequence[Any], flags: dict[tuple[int, str], int]
+) -> AwardResultRow:
+    *values, employee = row
     values[12] = db.read_ts(values[12]) if values[12] is not None else None  # reached_at
-    return AwardResultRow(*values)
+    values.append(sum(flags.get((int(employee), month), 0) for month in period_months(values[2])))
+    return AwardResultRow(*values)  # the columns in field order, open_flags last
+
+
+# -- the review queue: holds and flags ------------------------------------------------------------------------
+def period_months(period_key: str) -> list[str]:
+    """The month keys of an award's period: a month itself, a quarter its three (review cases are kept per
+    month)."""
+    if period_kind(period_key) != "quarter":
+        return [period_key]
+    year, _, quarter = period_key.partition("-Q")
+    first = 3 * int(quarter) - 2
+    return [f"{year}-{month:02d}" for month in range(first, first + 3)]
+
+
+def _open_holds(db: Database, period_key: str) -> set[int]:
+    """Employees with a ``hold`` HR has not decided in the period: in the month of a monthly award, in any of
+    the three months of a quarterly one. As ``engine.scoring.review.open_holds``, which this layer cannot
+    import."""
+    return {
+        int(r[0])
+        for r in db.query_in(
+            'SELECT DISTINCT employee FROM "review_item" '
+            "WHERE kind = 'hold' AND status = 'open' AND employee IS NOT NULL AND period IN ({in})",
+            period_months(period_key),
+        )
+    }
+
+
+def _open_flags(db: Database, employees: Iterable[int]) -> dict[tuple[int, str], int]:
+    """(employee, month) -> their ``flag`` cases still open in the review queue."""
+    ids = sorted(set(employees))
+    if not ids:
+        return {}
+    return {
+        (int(emp), period): int(count)
+        for emp, period, count in db.query_in(
+            'SELECT employee, period, COUNT(*) FROM "review_item" '
+            "WHERE kind = 'flag' AND status = 'open' AND employee IN ({in}) GROUP BY employee, period",
+            ids,
+        )
+    }
 
 
 def _outcome(db: Database, closing_id: int, created: bool, deltas: dict) -> AwardOutcome:
@@ -293,7 +346,8 @@ def place_candidates(
 ) -> dict[tuple[str, str], list[Candidate]]:
     """(scope, team) -> the award's places there, best first: the candidates with enough events and active
     days, in the award's order, ``winners`` of them (times SHORTLIST_PER_WINNER when HR approves). The caller
-    leaves out who may not win (inactive, cooling down). Closing and simulating both place with this."""
+    leaves out who may not win (inactive, cooling down, an open hold). Closing and simulating both place with
+    this."""
     eligible = sorted(
         (
             c
@@ -353,6 +407,11 @@ def close_award(
 ) -> AwardOutcome:
     """Close ``award`` for ``period_key``, once: winners (or a shortlist), the archived board and the rewards.
 
+    Eligible: active, with points, the award's ``min_events`` and ``min_active_days``, not cooling down, and
+    no open ``hold`` in the review queue for the period (a quarterly award: in any of its three months) at
+    the close; who is left out for a hold is named in the audit entry's detail. Open ``flag`` cases do not
+    exclude anyone: the shortlist shows them (``AwardResultRow.open_flags``).
+
     Idempotent and frozen: a closed award returns its stored result unchanged. Refuses (AwardError, field
     ``period``) a key of another period kind, and a period that has not ended plus ``grace_hours`` yet
     unless ``force``.
@@ -382,9 +441,12 @@ def close_award(
         _archive_board(db, rules, closing_id, period_key)
         candidates = _candidates(db, rules, award, period_key)
         cooling = _cooling_down(db, rules, award, period_key)
+        held = _open_holds(db, period_key) & candidates.keys()
         status = "shortlisted" if award.approval else "winner"
         rows: list[tuple[Any, ...]] = []
-        placed = place_candidates(award, (c for c in candidates.values() if c.id not in cooling))
+        placed = place_candidates(
+            award, (c for c in candidates.values() if c.id not in cooling and c.id not in held)
+        )
         for (scope, team), members in placed.items():
             for rank, c in enumerate(members, start=1):
                 rows.append(
@@ -434,6 +496,12 @@ def close_award(
             AWARD_CLOSED,
             f"{award.id} {period_key}",
             f"closed {award.name} for {period_key}: {len(rows)} {status}",
+            (
+                "not eligible, an open hold in the review queue: "
+                + ", ".join(sorted(candidates[e].external_id for e in held))
+                if held
+                else ""
+            ),
             at=now,
         )
         return _outcome(db, closing_id, True, deltas.deltas)

@@ -1,6 +1,6 @@
 """The pages' Dutch: every message the templates and handlers ask for has a Dutch entry with the same
-placeholders, and HR's pages (rules editor, simulation, history, KPIs, month close) come in Dutch for an HR
-user who picked Dutch, while the rules compiler's messages stay as they are.
+placeholders, and HR's pages (rules editor, simulation, history, KPIs, month close, review queue) come in
+Dutch for an HR user who picked Dutch, while the rules compiler's messages stay as they are.
 
 The site is ``tests.test_pages``'s: the test roster, the shares of ``seed_scores``, HR signed in by a link.
 """
@@ -20,7 +20,15 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from admin.pages.i18n import NL, install_translations, translator
 from engine.insight.simulate import SideTotals, Simulation
 from tests.test_api import prepared_database
-from tests.test_pages import RAISED, RULES, Site, running_site, score_october
+from tests.test_pages import (
+    RAISED,
+    RULES,
+    Site,
+    cases,
+    held_case,
+    running_site,
+    score_october,
+)
 
 WEB = Path(__file__).resolve().parent.parent / "admin" / "pages"
 TEMPLATES = WEB / "templates"
@@ -251,3 +259,23 @@ def test_closing_and_approving_in_dutch(dutch_site: Site) -> None:
     missing = site.client.get("/hr/month-close/card/999999")
     assert missing.status_code == 404
     assert "geen uitslag met nummer 999999" in missing.text
+
+
+def test_the_review_queue_in_dutch(dutch_site: Site) -> None:
+    site = dutch_site
+    item = held_case(site)
+    r = site.client.get("/hr/review/")
+    assert r.status_code == 200
+    assert "<h1>Beoordelen</h1>" in r.text and ">Beoordelen</a>" in r.text
+    assert '<th class="num" scope="col">Vastgehouden punten</th>' in r.text
+    assert cases(r.text)[item].startswith(f"{item} vastgehouden share-burst Anna de Vries E1 ")
+    assert f'aria-label="Geval {item} goedkeuren">Goedkeuren</button>' in r.text
+    assert f'aria-label="Geval {item} afwijzen">Afwijzen</button>' in r.text
+    assert ">goedgekeurd</a>" in r.text and ">vastgelegd</a>" in r.text
+    done = site.post("/hr/review/decide", {"item": str(item), "decision": "approve"})
+    assert f"Geval {item} goedgekeurd." in site.client.get(done.headers["location"]).text
+    twice = site.post("/hr/review/decide", {"item": str(item), "decision": "approve"})
+    assert twice.status_code == 409
+    assert f"Over geval {item} is al besloten: goedgekeurd door hr-admin." in twice.text
+    missing = site.post("/hr/review/decide", {"item": "999999", "decision": "reject"})
+    assert missing.status_code == 404 and "Er is geen geval 999999." in missing.text

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -200,6 +201,7 @@ def location(r: httpx.Response) -> str:
         ("/shoutouts", "/shoutouts"),
         ("/hr/rules/", "/hr/rules"),
         ("/hr/month-close/", "/hr/month-close"),
+        ("/hr/review/", "/hr/review"),
         ("/", "/"),
     ],
 )
@@ -429,6 +431,8 @@ def test_someone_elses_profile_is_403_for_an_employee_and_open_to_hr(looker: Sit
         ("POST", "/hr/rules/?action=publish"),
         ("GET", "/hr/month-close/"),
         ("POST", "/hr/month-close/close"),
+        ("GET", "/hr/review/"),
+        ("POST", "/hr/review/decide"),
     ],
 )
 def test_hr_pages_are_403_pages_for_an_employee(looker: Site, method: str, path: str) -> None:
@@ -651,6 +655,7 @@ def test_the_rules_editor_shows_the_published_text(looker: Site) -> None:
         "/hr/rules",
         "/hr/kpis",
         "/hr/month-close",
+        "/hr/review",
         "/admin/",
     ]
 
@@ -966,6 +971,169 @@ def test_the_winners_card_is_a_png(site: Site) -> None:
     assert card.status_code == 200 and card.headers["content-type"] == "image/png"
     assert card.content.startswith(b"\x89PNG\r\n\x1a\n")
     assert Image.open(io.BytesIO(card.content)).size == (1200, 627)
+
+
+# -- HR: the review queue -------------------------------------------------------------------------------
+
+
+def held_case(site: Site) -> int:
+    """A hold as the integrity pass leaves it: E1's new share waits (status ``held``) with its 10 points in
+    the case's entries, one ledger row without created_at."""
+    r = site.client.post(
+        "/v1/events",
+        json=[october_share("held-1", "E1", "2026-11-19T10:00:00+01:00")],
+        headers=site.api.key("events:write"),
+    )
+    assert r.json()["accepted"] == 1, r.text
+    ((event, employee, occurred),) = site.query(
+        'SELECT v.id, e.id, v.occurred_at FROM "event" v JOIN "employee" e '
+        "ON e.external_id = 'E1' WHERE v.external_id = 'held-1'"
+    )
+    site.query("UPDATE \"event\" SET status = 'held', reason = 'held' WHERE id = ?", [event])
+    entries = [[employee, 10, "rule", event, "share", "v1", "2026.11", '["Share"]', occurred]]
+    site.api.db.insert_rows(
+        "review_item",
+        (
+            "employee",
+            "kind",
+            "signal",
+            "bucket",
+            "reason",
+            "evidence",
+            "entries",
+            "period",
+            "status",
+        ),
+        [
+            (
+                employee,
+                "hold",
+                "share-burst",
+                "2026-11-19",
+                "12 shares in an hour",
+                json.dumps([event]),
+                json.dumps(entries),
+                "2026-11",
+                "open",
+            )
+        ],
+    )
+    ((item,),) = site.query('SELECT id FROM "review_item"')
+    return int(item)
+
+
+CASE_ROW = re.compile(r'<tr id="case-(\d+)"[^>]*>(.*?)</tr>', re.S)
+
+
+def cases(page: str) -> dict[int, str]:
+    """Case id -> the text of its row (tags dropped, spaces squeezed)."""
+    return {
+        int(i): " ".join(html.unescape(re.sub(r"<[^>]+>", " ", row)).split())
+        for i, row in CASE_ROW.findall(page)
+    }
+
+
+def all_time(site: Site, employee: str) -> int:
+    rows = site.client.get("/v1/leaderboards/points?period=all", headers=site.api.hr()).json()[
+        "rows"
+    ]
+    return next(r["points"] for r in rows if r["employee"] == employee)
+
+
+def test_the_review_queue_shows_a_hold_and_approving_it_writes_the_points(site: Site) -> None:
+    item = held_case(site)
+    event = site.query("SELECT id FROM \"event\" WHERE external_id = 'held-1'")[0][0]
+    assert all_time(site, "E1") == 20
+    site.sign_in("hr-admin", "hr")
+    page = site.client.get("/hr/review/")
+    assert is_html_page(page, 200)
+    assert "/hr/review" in main_nav(page.text)
+    row = cases(page.text)[item]
+    assert row.startswith(
+        f"{item} hold share-burst Anna de Vries E1 12 shares in an hour 10 2026-11 {event} "
+    )
+    assert f'aria-label="Approve case {item}"' in page.text
+    assert f'aria-label="Reject case {item}"' in page.text
+    # Nothing decided yet.
+    assert cases(site.client.get("/hr/review/?status=approved").text) == {}
+    r = site.post(
+        "/hr/review/decide",
+        {"item": str(item), "decision": "approve", "note": "a launch day", "status": "open"},
+    )
+    assert r.status_code in AFTER_POST
+    assert location(r) == f"/hr/review/?status=open&decided={item}&outcome=approved"
+    after = site.client.get(location(r)).text
+    assert f'<p class="ok" role="status" id="message">Case {item} approved.</p>' in after
+    assert cases(after) == {} and "No cases here." in after
+    # The ledger has the held points, the case is approved by the HR user, the event is done.
+    assert site.query(
+        'SELECT e.external_id, l.points, l.kind, l.rule_id FROM "ledger_entry" l '
+        'JOIN "employee" e ON e.id = l.employee WHERE l.event = ?',
+        [event],
+    ) == [("E1", 10, "review", "share")]
+    assert site.query(
+        'SELECT status, decided_by, note FROM "review_item" WHERE id = ?', [item]
+    ) == [("approved", "hr-admin", "a launch day")]
+    assert site.query('SELECT status FROM "event" WHERE id = ?', [event]) == [("done",)]
+    assert all_time(site, "E1") == 30  # the live board took the deltas
+    decided = cases(site.client.get("/hr/review/?status=approved").text)
+    assert " approved · hr-admin · " in decided[item] and decided[item].endswith(" a launch day")
+    # Decided once: a second approval is the queue again with why, and changes nothing.
+    twice = site.post("/hr/review/decide", {"item": str(item), "decision": "approve"})
+    assert is_html_page(twice, 409)
+    assert alert(twice.text) == f"Case {item} was decided already: approved by hr-admin."
+    assert site.query('SELECT COUNT(*) FROM "ledger_entry" WHERE event = ?', [event]) == [(1,)]
+    unknown = site.post("/hr/review/decide", {"item": "999999", "decision": "reject"})
+    assert is_html_page(unknown, 404)
+    assert alert(unknown.text) == "There is no case 999999."
+    huge = site.post("/hr/review/decide", {"item": str(2**70), "decision": "reject"})
+    assert is_html_page(huge, 400)
+    odd = site.post("/hr/review/decide", {"item": str(item), "decision": "maybe"})
+    assert is_html_page(odd, 422)
+    assert alert(odd.text) == "Choose approve or reject."
+    assert is_html_page(site.client.get("/hr/review/?status=nope"), 404)
+
+
+def test_rejecting_a_hold_drops_its_points(site: Site) -> None:
+    item = held_case(site)
+    site.sign_in("hr-admin", "hr")
+    r = site.post("/hr/review/decide", {"item": str(item), "decision": "reject", "status": "all"})
+    assert location(r) == f"/hr/review/?status=all&decided={item}&outcome=rejected"
+    page = site.client.get(location(r)).text
+    assert f"Case {item} rejected." in page
+    assert " rejected · hr-admin · " in cases(page)[item]
+    assert site.query("SELECT COUNT(*) FROM \"ledger_entry\" WHERE kind = 'review'") == [(0,)]
+    assert site.query('SELECT status FROM "review_item"') == [("rejected",)]
+    assert all_time(site, "E1") == 20
+
+
+def test_the_shortlist_shows_open_flags_and_an_open_hold_keeps_someone_off_it(site: Site) -> None:
+    site.sign_in("hr-admin", "hr")
+    score_october(site)
+    ids = dict(site.query('SELECT external_id, id FROM "employee"'))
+    site.api.db.insert_rows(
+        "review_item",
+        ("employee", "kind", "signal", "bucket", "reason", "period", "status"),
+        [
+            (ids["E2"], "flag", "burst", "a", "clicks", "2026-10", "open"),
+            (ids["E2"], "flag", "burst", "b", "clicks", "2026-10", "open"),
+            (ids["E1"], "hold", "burst", "c", "shares", "2026-10", "open"),
+        ],
+    )
+    before = site.client.get("/hr/month-close/?period=2026-10").text
+    assert "1 employee(s) with an open hold in the review queue" in before
+    r = site.post("/hr/month-close/close", {"award": "employee-of-the-month", "period": "2026-10"})
+    page = site.client.get(location(r)).text
+    # E1 (the most points) has an open hold: not on the shortlist. E2's two flags are shown.
+    assert [html.unescape(name) for _, name in APPROVE.findall(page)] == [
+        "Bjørn Pedersen",
+        "Bjørn Pedersen",
+    ]
+    assert (
+        'aria-label="2 open flag(s) of Bjørn Pedersen in the review queue"><strong>2</strong></a>'
+        in html.unescape(page)
+    )
+    assert "Some candidates have open integrity flags" in page
 
 
 # -- HR: password login, Piccolo Admin -------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The web pages, served by the API process: the employee board, profile and shoutouts; HR's rules editor,
-simulation, KPIs and month close; Piccolo Admin at /admin/.
+simulation, KPIs, month close and the review queue; Piccolo Admin at /admin/.
 
 Pages are rendered on the server (Jinja) from the same engine calls as the JSON API, so a page is one request
 with no client-side framework: light on a phone, and nothing fetched from a CDN. ``install_pages`` is an
@@ -24,6 +24,7 @@ from admin.pages.employee.shoutouts import ShoutoutsPage
 from admin.pages.hr.kpis import KpiPage
 from admin.pages.hr.month_close import MonthClosePage
 from admin.pages.hr.piccolo_admin import piccolo_admin
+from admin.pages.hr.review import ReviewPage
 from admin.pages.hr.rules_editor import RulesEditorPage
 from admin.pages.i18n import install_translations
 from admin.pages.login import LoginPages, page_session, session_secret
@@ -47,6 +48,7 @@ def install_pages(app_config: AppConfig) -> AppConfig:
         RulesEditorPage,
         KpiPage,
         MonthClosePage,
+        ReviewPage,
         piccolo_admin,
         create_static_files_router(
             path="/static",

@@ -38,6 +38,7 @@ NL: dict[str, str] = {
     "Rules": "Regels",
     "KPIs": "KPI's",
     "Month close": "Maandafsluiting",
+    "Review": "Beoordelen",
     "Data (admin)": "Gegevens (admin)",
     "Sign out": "Afmelden",
     "Sign in": "Aanmelden",
@@ -211,6 +212,66 @@ NL: dict[str, str] = {
         "Dit programma heeft geen onderscheidingen (awards: in rules.yaml)."
     ),
     "no award result {result}": "geen uitslag met nummer {result}",
+    "Open flags": "Open signalen",
+    "{n} open flag(s) of {name} in the review queue": (
+        "{n} open signaal/signalen van {name} in de beoordelingswachtrij"
+    ),
+    "Some candidates have open integrity flags: look at them in the review queue before approving.": (
+        "Sommige kandidaten hebben open integriteitssignalen: bekijk ze in de beoordelingswachtrij "
+        "voordat je goedkeurt."
+    ),
+    "{n} employee(s) with an open hold in the review queue: not eligible if it closes before HR decides.": (
+        "{n} medewerker(s) met vastgehouden punten in de beoordelingswachtrij: komen niet in aanmerking "
+        "als de periode sluit voordat HR besluit."
+    ),
+    # HR: the review queue
+    "What the cases are": "Wat de gevallen betekenen",
+    "late": "te laat",
+    "flag": "signaal",
+    "hold": "vastgehouden",
+    "zero": "nul",
+    "An event for a closed month: approve scores it into that month (the award stays), reject drops it.": (
+        "Een gebeurtenis voor een afgesloten maand: goedkeuren telt haar mee in die maand (de "
+        "onderscheiding blijft), afwijzen laat haar vallen."
+    ),
+    "An integrity signal; the points count: approve keeps them, reject takes them back.": (
+        "Een integriteitssignaal; de punten tellen: goedkeuren houdt ze, afwijzen neemt ze terug."
+    ),
+    "An integrity signal; the points wait, and no award for that month: approve writes them, reject drops them.": (
+        "Een integriteitssignaal; de punten wachten, en geen onderscheiding voor die maand: goedkeuren "
+        "schrijft ze bij, afwijzen laat ze vallen."
+    ),
+    "An integrity signal that gave no points; kept as the record, nothing to decide.": (
+        "Een integriteitssignaal dat geen punten gaf; bewaard als vastlegging, er valt niets te besluiten."
+    ),
+    "open": "open",
+    "approved": "goedgekeurd",
+    "rejected": "afgewezen",
+    "noted": "vastgelegd",
+    "all": "alle",
+    "Case": "Geval",
+    "Kind": "Soort",
+    "Reason": "Reden",
+    "Points held": "Vastgehouden punten",
+    "Evidence (event ids)": "Bewijs (gebeurtenis-id's)",
+    "Created": "Aangemaakt",
+    "Decision": "Besluit",
+    "and {n} more": "en nog {n}",
+    "Note (optional)": "Notitie (optioneel)",
+    "Note on case {id}": "Notitie bij geval {id}",
+    "Approve case {id}": "Geval {id} goedkeuren",
+    "Reject case {id}": "Geval {id} afwijzen",
+    "Reject": "Afwijzen",
+    "No cases here.": "Hier zijn geen gevallen.",
+    "Case {id} approved.": "Geval {id} goedgekeurd.",
+    "Case {id} rejected.": "Geval {id} afgewezen.",
+    "Choose approve or reject.": "Kies goedkeuren of afwijzen.",
+    "no filter {status}": "geen filter {status}",
+    "There is no case {id}.": "Er is geen geval {id}.",
+    "Case {id} was decided already: {status} by {who}.": (
+        "Over geval {id} is al besloten: {status} door {who}."
+    ),
+    "Case {id} was decided already.": "Over geval {id} is al besloten.",
     # month names, in period labels ("October 2026"): the ``months`` filter
     "January": "januari",
     "February": "februari",

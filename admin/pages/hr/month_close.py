@@ -2,6 +2,9 @@
 
 Approving announces: the winner gets the company's shoutout in the feed, the bonus and the badge, and a
 shareable card, exactly as ``engine.rewards.awards`` does for the CLI and the scheduler.
+
+The review queue (``/hr/review``) weighs in: before the close the page counts who has an open hold (not
+eligible when it closes), and the shortlist shows each candidate's open integrity flags.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from engine.rewards.awards import (
     close_award,
     closing_due,
     find_award_spec,
+    period_months,
 )
+from engine.scoring.review import open_holds
 from rules.periods import period_label, previous_period
 
 __all__ = ["MonthClosePage"]
@@ -59,6 +64,10 @@ class MonthClosePage(PageController):
                 (award.id, key),
             )
             results = award_results(db, closing[0][0]) if closing else []
+            held: set[int] = set()
+            if not closing:
+                for month in period_months(key):
+                    held |= open_holds(db, month)
             recent_keys = [current]
             for _ in range(3):
                 recent_keys.append(
@@ -74,6 +83,8 @@ class MonthClosePage(PageController):
                     "choices": [(k, period_label(k)) for k in recent_keys],
                     "results": results,
                     "waiting": any(r.status == "shortlisted" for r in results),
+                    "flagged": any(r.status == "shortlisted" and r.open_flags for r in results),
+                    "held": len(held),
                 }
             )
         return render(request, "month_close.html", awards=awards, now=now)

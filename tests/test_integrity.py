@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from test_api import Api
 from test_fair_play import at_nine, points_of, send
 

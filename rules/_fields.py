@@ -14,6 +14,7 @@ import msgspec
 
 __all__ = [
     "FIELD_TYPES",
+    "DedupeSpec",
     "EventTypeSpec",
     "FieldSpec",
     "check_field_value",
@@ -47,11 +48,22 @@ class FieldSpec(msgspec.Struct, frozen=True):
     not_the_employee: bool = False
 
 
+class DedupeSpec(msgspec.Struct, frozen=True):
+    """Near-duplicates of an event type (``dedupe:``): an event with the same employee and the same values of
+    ``key`` as one already stored, less than ``within_minutes`` apart, is a duplicate at intake, answered as a
+    repeated event id is (the same share re-sent under new ids earns once)."""
+
+    key: tuple[str, ...]
+    within_minutes: int
+
+
 class EventTypeSpec(msgspec.Struct, frozen=True):
     """An event type the program knows, with the only fields rules may name."""
 
     name: str
     fields: dict[str, FieldSpec]
+    #: None: only a repeated event id is a duplicate.
+    dedupe: DedupeSpec | None = None
 
 
 def is_number(value: Any) -> TypeGuard[int | float]:

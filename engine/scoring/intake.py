@@ -3,10 +3,19 @@
 Intake only checks and stores; scoring happens later in ``engine.scoring.score``. An event is checked against the
 program's event types here so a tool hears about a wrong field at once (a 4xx naming it), not after the fact.
 A rejected event is not stored: the tool fixes it and sends it again under the same id.
+
+Near-duplicates: of an event type with ``dedupe: {key: [...], within_minutes: N}`` in rules.yaml, an event of the
+same employee with the same key fields as an event already stored, or earlier in the same batch, and less than N
+minutes apart from it is a duplicate: not stored, answered as a repeated id is (the same share re-sent under new
+ids earns once). Only stored events count, so in a chain of events each within the window of the one before
+(10:00, 10:08, 10:16 with a 10-minute window) the order of arrival decides the middle one and with it the others:
+arriving in that order, 10:08 is a duplicate of 10:00 and 10:16 is stored; arriving as 10:08 first, 10:00 and
+10:16 are both its duplicates. Replay reads the stored events, so it agrees with whatever intake decided.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import queue
 import threading
@@ -166,7 +175,84 @@ EVENT_COLUMNS = (
     "received_at",
     "attributes",
     "status",
+    "dedupe_key",
 )
+
+#: First key of the PostgreSQL advisory locks intake takes per dedupe key (an arbitrary constant of Plaudit's):
+#: two API processes storing near-duplicates at the same moment decide one after the other.
+DEDUPE_LOCK_SPACE = 0x5044
+
+#: (source, external id) of an event in a batch: what exactly-once is about.
+EventKey = tuple[str, str]
+
+
+def _dedupe_keys(
+    rules: CompiledRules,
+    fresh: dict[EventKey, tuple[int, IncomingEvent]],
+    refs: dict[EventKey, str],
+) -> dict[EventKey, tuple[str, int]]:
+    """``(dedupe key, window in minutes)`` of each event whose type has ``dedupe:``, in batch order.
+
+    The key is a hash of the type, the employee ref as stored (trimmed, an email in lower case) and the key
+    fields as scoring reads them (defaults filled in, person fields trimmed and case-folded, 1 and 1.0 one
+    number). The ref, not the roster's id: the key does not change when the roster does, and an event may
+    arrive before its employee.
+    """
+    specs = {name: t.dedupe for name, t in rules.event_types.items() if t.dedupe is not None}
+    if not specs:
+        return {}
+    found: dict[EventKey, tuple[str, int]] = {}
+    for key, (_, ev) in fresh.items():
+        spec = specs.get(ev.type)
+        if spec is None:
+            continue
+        attributes = rules.normalize(ev.type, ev.attributes)
+        values = [_key_value(attributes.get(name)) for name in spec.key]
+        text = msgspec.json.encode([ev.type, refs[key], values])
+        found[key] = (hashlib.blake2b(text, digest_size=16).hexdigest(), spec.within_minutes)
+    return found
+
+
+def _key_value(value: Any) -> Any:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+def _near_duplicates(
+    db: Database,
+    fresh: dict[EventKey, tuple[int, IncomingEvent]],
+    dedupe: dict[EventKey, tuple[str, int]],
+) -> list[EventKey]:
+    """The events of ``dedupe`` that are near-duplicates of a stored event or of one before them in the batch
+    (same key, less than the window apart). One look-up for the batch, in its transaction."""
+    hashes = sorted({h for h, _ in dedupe.values()})
+    if db.dialect == "postgres":
+        # Another process may be storing one of these keys right now: wait for it, then read what it stored.
+        # (SQLite's BEGIN IMMEDIATE already lets one writer in at a time.) Sorted: no two wait on each other.
+        locks = sorted({int(h[:8], 16) - 2**31 for h in hashes})
+        db.execute(
+            "SELECT pg_advisory_xact_lock(?::int, k) FROM unnest(?::int[]) AS k",
+            [DEDUPE_LOCK_SPACE, locks],
+        )
+    times = [fresh[key][1].occurred_at for key in dedupe]
+    widest = timedelta(minutes=max(minutes for _, minutes in dedupe.values()))
+    stored: dict[str, list[datetime]] = {}
+    for h, at in db.query_in(
+        'SELECT dedupe_key, occurred_at FROM "event" '
+        "WHERE occurred_at > ? AND occurred_at < ? AND dedupe_key IN ({in})",
+        hashes,
+        [db.ts(min(times) - widest), db.ts(max(times) + widest)],
+    ):
+        stored.setdefault(h, []).append(db.read_ts(at))
+    found = []
+    for key, (h, minutes) in dedupe.items():
+        at = fresh[key][1].occurred_at
+        window = timedelta(minutes=minutes)
+        kept = stored.setdefault(h, [])
+        if any(abs(at - other) < window for other in kept):
+            found.append(key)
+        else:
+            kept.append(at)  # stored with this batch: the batch's later events are compared with it
+    return found
 
 
 def accept_events(
@@ -178,7 +264,7 @@ def accept_events(
 ) -> list[EventOutcome]:
     """Check and store one batch in one transaction; one bad event never blocks the good ones."""
     outcomes: list[EventOutcome | None] = [None] * len(raws)
-    fresh: dict[tuple[str, str], tuple[int, IncomingEvent]] = {}
+    fresh: dict[EventKey, tuple[int, IncomingEvent]] = {}
     latest = (
         clock.now() + timedelta(minutes=rules.program.max_future_minutes)
         if rules is not None
@@ -211,27 +297,33 @@ def accept_events(
             ev = fresh.pop(key)[1]
             problem = f"attributes.{name}: names the employee themself ({ev.employee})"
             outcomes[i] = EventOutcome(first_index + i, ev.id, "rejected", (problem,))
-    rows = []
+    dedupe = _dedupe_keys(rules, fresh, refs) if rules is not None else {}
+    by_key: dict[EventKey, tuple[Any, ...]] = {}
     for key, (_, ev) in fresh.items():
         employee_id = ids.get(refs[key])
-        rows.append(
-            (
-                ev.source,
-                ev.id,
-                ev.type,
-                refs[key],
-                shard_of(employee_id, refs[key], shards),
-                db.ts(ev.occurred_at),
-                now,
-                msgspec.json.encode(ev.attributes).decode(),
-                "pending",
-            )
+        by_key[key] = (
+            ev.source,
+            ev.id,
+            ev.type,
+            refs[key],
+            shard_of(employee_id, refs[key], shards),
+            db.ts(ev.occurred_at),
+            now,
+            msgspec.json.encode(ev.attributes).decode(),
+            "pending",
+            dedupe[key][0] if key in dedupe else None,
         )
     with db.transaction():
+        if dedupe:
+            for key in _near_duplicates(db, fresh, dedupe):
+                i, ev = fresh.pop(key)
+                del by_key[key]
+                outcomes[i] = EventOutcome(first_index + i, ev.id, "duplicate")
+        rows = list(by_key.values())
         # Insert first and ask only if something was already there: the common case costs no look-up, and
         # ON CONFLICT keeps an event once even when another process stores it at the same moment.
         key = ("source", "external_id")
-        mine: set[tuple[str, str]] | None = None
+        mine: set[EventKey] | None = None
         if db.dialect == "postgres":
             inserted = db.insert_rows_returning(
                 "event", EVENT_COLUMNS, rows, key, "source, external_id"

@@ -96,6 +96,10 @@ class Event(Table):
     status = Varchar(length=16, default="pending")
     reason = Text(null=True, default=None)
     ruleset_version = Varchar(length=64, null=True, default=None)
+    #: Of an event type with ``dedupe:`` in rules.yaml: a hash of its type, employee and key fields. Intake
+    #: refuses an event as a duplicate when a stored one has the same key and occurred less than the
+    #: type's window apart (index ``event_dedupe``: key, occurred_at). None for other types.
+    dedupe_key = Varchar(length=32, null=True, default=None)
 
 
 class LedgerEntry(Table):

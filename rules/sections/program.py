@@ -8,7 +8,14 @@ from __future__ import annotations
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from rules._fields import FIELD_TYPES, EventTypeSpec, FieldSpec, check_field_value, show_number
+from rules._fields import (
+    FIELD_TYPES,
+    DedupeSpec,
+    EventTypeSpec,
+    FieldSpec,
+    check_field_value,
+    show_number,
+)
 from rules._report import unknown_name
 from rules._walker import ID_PATTERN, ProgramDraft, Walker
 from rules._yaml import INVALID, YNode
@@ -99,12 +106,51 @@ def walk_event_types(walker: Walker, draft: ProgramDraft, node: YNode) -> None:
         if not ID_PATTERN.match(name):
             walker.issues.at(key_node, f'event type "{name}" is not a valid name')
             continue
-        entries = walker.keys(value, {"fields": True}, f"event type {name}")
+        entries = walker.keys(value, {"fields": True, "dedupe": False}, f"event type {name}")
         if entries is None or "fields" not in entries:
             # still register it so rules naming it are not reported twice
             draft.event_types[name] = EventTypeSpec(name, {})
             continue
-        draft.event_types[name] = EventTypeSpec(name, _fields(walker, entries["fields"], name))
+        fields = _fields(walker, entries["fields"], name)
+        dedupe = _dedupe(walker, entries["dedupe"], name, fields) if "dedupe" in entries else None
+        draft.event_types[name] = EventTypeSpec(name, fields, dedupe)
+
+
+def _dedupe(
+    walker: Walker, node: YNode, event_type: str, fields: dict[str, FieldSpec]
+) -> DedupeSpec | None:
+    """``dedupe: {key: [field, ...], within_minutes: N}``: the same employee's events of this type with the same
+    values of the key's fields, less than N minutes apart, are one event (intake answers the later ones as
+    duplicates). ``key: []``: any two of the employee's events of this type."""
+    what = f"{event_type}.dedupe"
+    entries = walker.keys(node, {"key": True, "within_minutes": True}, what)
+    if entries is None:
+        return None
+    names: list[str] = []
+    items = walker.seq(entries["key"], f"{what}.key") if "key" in entries else None
+    ok = items is not None
+    for item in items or ():
+        name = walker.text(item, f"{what}.key")
+        if name is not None and name not in fields:
+            walker.issues.at(
+                item,
+                unknown_name("field", name, fields, f"in {what}.key for event type {event_type}"),
+            )
+            name = None
+        elif name in names:
+            walker.issues.at(item, f'{what}.key: "{name}" is listed twice')
+            name = None
+        ok &= name is not None
+        if name is not None:
+            names.append(name)
+    minutes = (
+        walker.integer(entries["within_minutes"], f"{what}.within_minutes", positive=True)
+        if "within_minutes" in entries
+        else None
+    )
+    if not ok or minutes is None:
+        return None
+    return DedupeSpec(tuple(names), minutes)
 
 
 def _fields(walker: Walker, node: YNode, event_type: str) -> dict[str, FieldSpec]:

@@ -30,7 +30,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 def test_validate_the_default_program(run) -> None:
     result = run("rules", "validate")
     assert result.exit_code == 0, result.output
-    assert "5 tests passed" in result.output
+    assert "6 tests passed" in result.output
 
 
 def test_validate_reports_every_problem_with_its_line_and_exits_1(run, tmp_path: Path) -> None:

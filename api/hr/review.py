@@ -3,7 +3,6 @@ evidence; approving or rejecting one is audited (engine.scoring.review)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 import msgspec
@@ -18,32 +17,8 @@ from engine.scoring.review import ReviewLine, decide, review_items
 __all__ = ["ReviewController"]
 
 
-class ReviewCase(msgspec.Struct):
-    id: int
-    employee: str
-    name: str
-    kind: str
-    signal: str
-    bucket: str
-    reason: str
-    period: str
-    status: str
-    #: The events that make the case (ids; GET /v1/events/{id} is not public, the ledger names them).
-    evidence: list[int]
-    #: Points waiting for the decision (a hold).
-    points: int
-    created_at: datetime
-    decided_by: str | None
-    decided_at: datetime | None
-    note: str
-
-
 class Decision(msgspec.Struct, forbid_unknown_fields=True):
     note: str = msgspec.field(default="")
-
-
-def _case(line: ReviewLine) -> ReviewCase:
-    return ReviewCase(**{f: getattr(line, f) for f in ReviewCase.__struct_fields__})
 
 
 class ReviewController(Controller):
@@ -60,11 +35,10 @@ class ReviewController(Controller):
         ),
         after: int = Parameter(default=0, ge=0, le=2**62, description="cases after this id"),
         limit: int = Parameter(default=100, ge=1, le=500),
-    ) -> list[ReviewCase]:
+    ) -> list[ReviewLine]:
         """The review queue, oldest first: late events and what the integrity signals caught."""
         runtime: Runtime = state.runtime
-        lines = review_items(runtime.db(), None if status == "all" else status, limit, after)
-        return [_case(line) for line in lines]
+        return review_items(runtime.db(), None if status == "all" else status, limit, after)
 
     @post("/{item_id:int}/approve", sync_to_thread=True, status_code=200)
     def approve(
@@ -73,7 +47,7 @@ class ReviewController(Controller):
         state: State,
         item_id: int = Parameter(ge=1, le=2**62),
         data: JSONBody[Decision | None] = None,
-    ) -> ReviewCase:
+    ) -> ReviewLine:
         """Approve a case: a late event is scored into its closed month, held points count."""
         return self._decide(request, state, item_id, True, data)
 
@@ -84,13 +58,13 @@ class ReviewController(Controller):
         state: State,
         item_id: int = Parameter(ge=1, le=2**62),
         data: JSONBody[Decision | None] = None,
-    ) -> ReviewCase:
+    ) -> ReviewLine:
         """Reject a case: a late event is dropped, held points never count, flagged points are taken back."""
         return self._decide(request, state, item_id, False, data)
 
     def _decide(
         self, request: Request, state: State, item_id: int, approve: bool, data: Decision | None
-    ) -> ReviewCase:
+    ) -> ReviewLine:
         runtime: Runtime = state.runtime
         principal: Principal = request.user
         with runtime.pages.writing():
@@ -105,4 +79,4 @@ class ReviewController(Controller):
             runtime.pages.scored(runtime.db(), decided.deltas)
         if runtime.config.run_worker:
             runtime.worker.wake()  # an approved late event is pending again (scaled: the sweep queues it)
-        return _case(decided.item)
+        return decided.item

@@ -208,9 +208,8 @@ def open_holds(db: Database, period: str | None = None) -> set[int]:
     return {int(r[0]) for r in rows}
 
 
-@dataclass(frozen=True, slots=True)
-class ReviewLine:
-    """One case as HR sees it (the API, the page and the CLI)."""
+class ReviewLine(msgspec.Struct, frozen=True):
+    """One case as HR sees it (the API serves it as it is, the page and the CLI show it)."""
 
     id: int
     employee: str
@@ -221,7 +220,9 @@ class ReviewLine:
     reason: str
     period: str
     status: str
+    #: The events that make the case (ids), the first the one that tripped the signal.
     evidence: list[int]
+    #: Points waiting for the decision (a hold).
     points: int
     created_at: datetime
     decided_by: str | None

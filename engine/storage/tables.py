@@ -320,7 +320,7 @@ class ReviewItem(Table):
     reason = Text(default="")
     #: The events that make the case (ids), the first of them the one that tripped the signal.
     evidence = JSON(default="[]")
-    #: Held points: [[event, points, kind, rule_id, rule_version, ruleset_version, reasons, occurred_at]].
+    #: Held points: ledger rows without created_at ([employee, points, kind, event, rule_id, …, occurred_at]).
     entries = JSON(default="[]")
     period = Varchar(length=16, default="")
     #: open -> approved | rejected; ``noted`` for a zero (nothing to decide, kept as the record).

@@ -15,7 +15,9 @@ Kinds:
 * ``share``: more than ``above`` (a fraction) of ``event``'s events in a bucket match ``when``, once the
   bucket has ``min_events``.
 * ``ring``: shoutouts that go round (A thanks B, B thanks A; or A→B→C→A) within ``within_days``. Rings
-  need everyone's shoutouts, so the engine finds them (``find_ring`` is the shared, pure part).
+  need everyone's shoutouts, so the engine finds them (``rings_through`` is the shared, pure part), and
+  they can only be flagged: a ring is complete only once its last shoutout is in, which may be scored
+  before its first (another employee, another shard), so it must not change any event's points.
 
 Counting uses the employee's counters like caps and ``once`` do, in ``occurred_at`` order: buckets are
 calendar periods in the program's time zone, so the same events give the same cases in any arrival order,
@@ -24,10 +26,10 @@ on replay and in simulation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -42,11 +44,12 @@ __all__ = [
     "INTEGRITY_EFFECTS",
     "INTEGRITY_KINDS",
     "INTEGRITY_PERIODS",
+    "Edge",
     "IntegrityRules",
     "IntegritySpec",
     "Tripped",
-    "find_ring",
     "integrity_rules",
+    "rings_through",
 ]
 
 INTEGRITY_KINDS: Final = ("burst", "share", "ring")
@@ -217,26 +220,43 @@ class IntegrityRules:
         return tripped
 
 
-def find_ring(
-    edges: Mapping[int, Mapping[int, datetime]], giver: int, receiver: int, at: datetime, days: int
-) -> list[int] | None:
-    """The people of a shoutout ring that ``giver`` thanking ``receiver`` at ``at`` closes, or None.
+class Edge(NamedTuple):
+    """A shoutout: ``giver`` thanked ``receiver`` at ``at`` (event ``event``)."""
 
-    ``edges[a][b]`` is the last time ``a`` thanked ``b``. A ring is receiver→giver (A→B→A) or
-    receiver→x→giver (A→B→C→A), every step within ``days`` before ``at``.
+    at: datetime
+    event: int
+    giver: int
+    receiver: int
+
+
+def rings_through(
+    edges: Mapping[int, Mapping[int, Sequence[tuple[datetime, int]]]], edge: Edge, days: int
+) -> list[tuple[Edge, ...]]:
+    """Every ring of two or three people that ``edge`` is part of, its edges at most ``days`` apart.
+
+    ``edges[a][b]`` lists ``(at, event)`` of each time ``a`` thanked ``b``. A ring is reported with its edges
+    in time order; the last one closes it. Whichever edge is looked at, the same rings come out: a ring is a
+    fact about the set of shoutouts, not about the order they were scored in.
     """
-    since = at - timedelta(days=days)
+    span = timedelta(days=days)
+    g, r = edge.giver, edge.receiver
+    found: list[tuple[Edge, ...]] = []
 
-    def recent(a: int, b: int) -> bool:
-        when = edges.get(a, {}).get(b)
-        return when is not None and since <= when <= at
+    def ring(*others: Edge) -> None:
+        members = sorted((edge, *others))
+        if members[-1].at - members[0].at <= span:
+            found.append(tuple(members))
 
-    if recent(receiver, giver):
-        return [giver, receiver]
-    for middle in sorted(edges.get(receiver, {})):
-        if middle not in (giver, receiver) and recent(receiver, middle) and recent(middle, giver):
-            return [giver, receiver, middle]
-    return None
+    for at, event in edges.get(r, {}).get(g, ()):
+        ring(Edge(at, event, r, g))
+    for middle, times in sorted(edges.get(r, {}).items()):
+        if middle in (g, r):
+            continue
+        back = edges.get(middle, {}).get(g, ())
+        for at1, event1 in times:
+            for at2, event2 in back:
+                ring(Edge(at1, event1, r, middle), Edge(at2, event2, middle, g))
+    return found
 
 
 @lru_cache(maxsize=32)

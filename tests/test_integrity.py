@@ -197,6 +197,40 @@ def test_a_back_and_forth_is_a_ring_in_any_arrival_order(api: Api) -> None:
     assert (case["employee"], case["signal"]) == ("E1", "shoutout-ring")
 
 
+def test_a_ring_is_flagged_whichever_shoutout_is_scored_last(api: Api) -> None:
+    """The closing shoutout scored first, the ring's first one days later: the same case, on the same person."""
+    send(
+        api,
+        event(
+            "s3", "shoutout_received", "2026-11-04T09:00:00Z", "E1", giver="E3", value="teamwork"
+        ),
+    )
+    api.score()
+    send(
+        api,
+        event(
+            "s2", "shoutout_received", "2026-11-03T09:00:00Z", "E3", giver="E2", value="teamwork"
+        ),
+    )
+    api.score()
+    assert cases(api, "all") == []
+    send(
+        api,
+        event(
+            "s1", "shoutout_received", "2026-11-02T09:00:00Z", "E2", giver="E1", value="teamwork"
+        ),
+    )
+    api.score()
+    (case,) = cases(api)
+    assert (case["employee"], case["signal"], sorted(case["evidence"])) == (
+        "E1",
+        "shoutout-ring",
+        [1, 2, 3],
+    )
+    replayed_equals_live(api)
+    assert [c["id"] for c in cases(api)] == [case["id"]]
+
+
 def test_events_backdated_into_a_closed_month_wait_for_hr(api: Api, at_nine: None) -> None:
     """After October's award closed, October events are parked as late, listed, and scored only if HR says so."""
     rules = load_rulebook(api.db).current

@@ -18,6 +18,7 @@ from engine.rewards.outbox import list_messages
 from engine.rewards.payouts import PayoutError, close_payout, payout_lines
 from engine.scoring.intake import accept_events
 from engine.scoring.replay import replay
+from engine.scoring.review import decide, review_items
 from engine.scoring.rulesets import load_rulebook, publish
 from engine.scoring.score import process_pending
 from engine.storage.database import Database
@@ -192,13 +193,18 @@ def test_payout_rate_budget_pro_rata_and_once(db: Database, rules, tmp_path) -> 
     assert [r["employee_id"] for r in rows] == ["E1", "E2", "E3"]
     assert rows[0]["amount"] == f"{lines['E1'].amount:.2f}" and rows[0]["currency"] == "EUR"
     assert rows[0]["reason"] == f"payout for Anna de Vries, 2026-10: {points['E1']} points"
-    # A late event and a second close: nothing recomputed, nothing queued again.
+    # A late event and a second close: nothing recomputed, nothing queued again. October is paid out, so the
+    # event waits for HR (late); approved, it is scored into October.
     score(db, [share("late", "E3", "2026-10-20T09:00:00+01:00", content="late")])
+    (case,) = review_items(db)
+    assert case.kind == "late" and case.reason.startswith("late: 2026-10 is closed (payout")
+    decide(db, load_rulebook(db), case.id, True, "hr-test", "the tool was down in October")
+    process_pending(db)
     again = close_payout(db, rules, payout, "2026-10", datetime(2026, 11, 6, tzinfo=UTC))
     assert not again.created
     assert len([m for m in messages(db) if m[0] == "payout"]) == 1
-    # The per-person payout to the REST connector, closed after the late event (so it counts): one message
-    # each, the amount at its own rate.
+    # The per-person payout to the REST connector, closed after the late event was approved (so it counts): one
+    # message each, the amount at its own rate.
     bonus = next(r for r in rules.rewards if r.id == "payout-bonus")
     close_payout(db, rules, bonus, "2026-10", datetime(2026, 11, 5, tzinfo=UTC))
     per_person = {m[1]: m[3]["amount"] for m in messages(db) if m[0] == "payout-bonus"}

@@ -26,7 +26,15 @@ from engine.people.directory import resolve_employees
 from engine.scoring.review import Case, Decisions
 from engine.storage.database import Database
 from rules import CompiledRules
-from rules.integrity import IntegrityRules, IntegritySpec, Tripped, find_ring, integrity_rules
+from rules._fields import person_ref
+from rules.integrity import (
+    Edge,
+    IntegrityRules,
+    IntegritySpec,
+    Tripped,
+    integrity_rules,
+    rings_through,
+)
 
 __all__ = ["IntegrityPass", "Verdict"]
 
@@ -53,38 +61,39 @@ class IntegrityPass:
         self.scored: defaultdict[
             int, list[tuple[int, str, dict[str, Any], datetime, list[list[Any]]]]
         ] = defaultdict(list)
-        self._edges: dict[str, dict[int, dict[int, datetime]]] = {}
+        self._edges: dict[str, dict[int, dict[int, list[tuple[datetime, int]]]]] = {}
         self._people: dict[str, int] = {}
 
     # -- rings -------------------------------------------------------------------------------------------
     def prepare_rings(
         self, rules_used: list[CompiledRules], events: list[tuple[str, datetime, dict[str, Any]]]
     ) -> None:
-        """Load the shoutout edges the batch's ring signals may need (the batch's span plus their window)."""
+        """Load every stored shoutout a ring through the batch's shoutouts may use (their window both ways),
+        scored or not: what counts is the set of shoutouts, not the order they are scored in."""
         specs = {s.event: s for r in rules_used for s in integrity_rules(r).rings}
         for event_type, spec in specs.items():
             times = [t for etype, t, _ in events if etype == event_type]
             if not times:
                 continue
-            since = min(times) - timedelta(days=spec.within_days)
+            reach = timedelta(days=spec.within_days)
             rows = self.db.query(
-                'SELECT employee_ref, attributes, occurred_at FROM "event" WHERE type = ? '
-                "AND status IN ('done', 'held') AND occurred_at >= ? AND occurred_at <= ?",
-                [event_type, self.db.ts(since), self.db.ts(max(times))],
+                'SELECT id, employee_ref, attributes, occurred_at FROM "event" WHERE type = ? '
+                "AND status != 'rejected' AND occurred_at >= ? AND occurred_at <= ?",
+                [event_type, self.db.ts(min(times) - reach), self.db.ts(max(times) + reach)],
             )
             decode = msgspec.json.decode
-            edges: list[tuple[str, str, datetime]] = []
-            for ref, attrs, occurred in rows:
+            sent: list[tuple[int, str, str, datetime]] = []
+            for event_id, ref, attrs, occurred in rows:
                 values = decode(attrs) if isinstance(attrs, str | bytes) else attrs
                 giver = values.get(spec.giver)
                 if isinstance(giver, str):
-                    edges.append((giver, ref, self.db.read_ts(occurred)))
-            refs = {g for g, _, _ in edges} | {r for _, r, _ in edges}
-            refs |= {str(a.get(spec.giver)) for etype, _, a in events if etype == event_type}
-            self._resolve(refs)
-            graph: dict[int, dict[int, datetime]] = {}
-            for giver, receiver, at in edges:
-                _add_edge(graph, self._people.get(giver), self._people.get(receiver), at)
+                    sent.append((int(event_id), person_ref(giver), ref, self.db.read_ts(occurred)))
+            self._resolve({g for _, g, _, _ in sent} | {r for _, _, r, _ in sent})
+            graph: dict[int, dict[int, list[tuple[datetime, int]]]] = {}
+            for event_id, giver, receiver, at in sent:
+                a, b = self._people.get(giver), self._people.get(receiver)
+                if a is not None and b is not None:
+                    graph.setdefault(a, {}).setdefault(b, []).append((at, event_id))
             self._edges[event_type] = graph
 
     def _resolve(self, refs: set[str]) -> None:
@@ -92,27 +101,30 @@ class IntegrityPass:
         for ref, member in resolve_employees(self.db, missing).items():
             self._people[ref] = member.id
 
-    def _ring(
+    def _rings(
         self,
+        rules: CompiledRules,
         spec: IntegritySpec,
         employee: int,
         event_id: int,
         attrs: dict[str, Any],
         occurred: datetime,
-    ) -> Tripped | None:
-        graph = self._edges.setdefault(spec.event, {})
-        giver_ref = attrs.get(spec.giver)
-        if not isinstance(giver_ref, str):
-            return None
-        giver = self._people.get(giver_ref)
-        ring = (
-            None if giver is None else find_ring(graph, giver, employee, occurred, spec.within_days)
-        )
-        _add_edge(graph, giver, employee, occurred)
-        if ring is None:
-            return None
-        reason = f"{spec.id}: a shoutout ring of {len(ring)} people within {spec.within_days} days"
-        return Tripped(spec, f"event:{event_id}", occurred, occurred, reason)
+    ) -> None:
+        """Open (or extend) a flag for every ring this shoutout is part of, on the employee whose shoutout
+        closed it (the latest): the same cases whichever of its shoutouts is scored last."""
+        giver = self._people.get(person_ref(str(attrs.get(spec.giver))))
+        if giver is None:
+            return
+        graph = self._edges.get(spec.event, {})
+        for ring in rings_through(
+            graph, Edge(occurred, event_id, giver, employee), spec.within_days
+        ):
+            closing = ring[-1]
+            people = len({e.giver for e in ring})
+            reason = f"{spec.id}: a shoutout ring of {people} people within {spec.within_days} days"
+            key = (closing.receiver, "flag", spec.id, f"event:{closing.event}")
+            for member in ring:
+                self.decisions.add(key, reason, rules.periods(closing.at).month, member.event)
 
     # -- one event --------------------------------------------------------------------------------------
     def judge(
@@ -131,13 +143,13 @@ class IntegrityPass:
         tripped = signals.check(etype, attrs, occurred, state)
         for spec in signals.rings:
             if spec.event == etype:
-                ring = self._ring(spec, employee, event_id, attrs, occurred)
-                if ring is not None:
-                    tripped.append(ring)
+                self._rings(rules, spec, employee, event_id, attrs, occurred)
         verdict = Verdict()
+        if event_id in self.decisions.rejected_events:
+            verdict.action, verdict.reason = "drop", "a flag HR rejected: no points"
         period = rules.periods(occurred).month
         hold_case: Case | None = None
-        for trip in tripped:
+        for trip in tripped if verdict.action == "count" else ():
             spec = trip.signal
             key = (employee, spec.effect, spec.id, trip.bucket)
             decided = self.decisions.status(key)
@@ -224,13 +236,3 @@ class IntegrityPass:
             if trip.covers(etype, attrs, occurred):
                 out.extend((event_id, list(r)) for r in event_rows)
         return out
-
-
-def _add_edge(
-    graph: dict[int, dict[int, datetime]], giver: int | None, receiver: int | None, at: datetime
-) -> None:
-    """``giver`` thanked ``receiver`` at ``at`` (the latest time is kept); unknown people are no edge."""
-    if giver is not None and receiver is not None:
-        row = graph.setdefault(giver, {})
-        if receiver not in row or row[receiver] < at:
-            row[receiver] = at

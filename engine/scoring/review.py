@@ -86,12 +86,31 @@ class Decisions:
     """The review items of a batch's employees: their status, and the cases the batch adds to."""
 
     def __init__(self, db: Database, employees: Iterable[int]) -> None:
+        self.db = db
         self.cases: dict[CaseKey, Case] = {}
         self.touched: set[CaseKey] = set()
+        self._loaded: set[int] = set()
+        #: Events of flags HR rejected: they earn nothing, whoever's case it is (a ring names three people).
+        self.rejected_events: set[int] = set()
         ids = sorted(set(employees))
         if not ids:
             return
-        rows = db.query_in(
+        self.load(ids)
+        decode = msgspec.json.decode
+        for (evidence,) in db.query(
+            "SELECT evidence FROM \"review_item\" WHERE kind = 'flag' AND status = 'rejected'"
+        ):
+            self.rejected_events.update(
+                decode(evidence) if isinstance(evidence, str | bytes) else evidence
+            )
+
+    def load(self, employees: Iterable[int]) -> None:
+        """Read the cases of ``employees`` not read yet (a ring's case may be another employee's)."""
+        ids = sorted(set(employees) - self._loaded)
+        if not ids:
+            return
+        self._loaded.update(ids)
+        rows = self.db.query_in(
             "SELECT employee, kind, signal, bucket, reason, period, status, evidence, entries "
             'FROM "review_item" WHERE employee IN ({in})',
             ids,
@@ -117,6 +136,7 @@ class Decisions:
 
     def add(self, key: CaseKey, reason: str, period: str, event: int) -> tuple[Case, bool]:
         """The case of ``key`` with ``event`` in its evidence; True when the case is new."""
+        self.load([key[0]])
         case = self.cases.get(key)
         new = case is None
         if case is None:

@@ -119,6 +119,13 @@ def _signal(
         and field_of(walker, draft, event, "giver", node) is None
     ):
         ok = False
+    if kind == "ring" and effect != "flag":
+        walker.issues.at(
+            entries["effect"],
+            f"{what}: a ring can only be flagged (its last shoutout may be scored before its first, "
+            f"so it must not change anyone's points), got {effect}",
+        )
+        ok = False
     if not ok or any(v is None for v in values.values()):
         return None
     return IntegritySpec(

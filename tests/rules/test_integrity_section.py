@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from rules_support import BASE, build, issues_of
 
-from rules.integrity import find_ring, integrity_rules
+from rules.integrity import Edge, integrity_rules, rings_through
 
 RULE = "- {id: share, event: share, points: 10}\n"
 SIGNALS = """\
@@ -52,12 +52,23 @@ def test_a_share_signal_waits_for_its_minimum() -> None:
     assert out[3][0].reason == "mostly: 4 of 4 share events in 2026-11-02 (100%, more than 70%)"
 
 
-def test_rings_of_two_and_three() -> None:
-    edges = {1: {2: T0}, 2: {3: T0}}
-    assert find_ring(edges, 2, 1, T0 + timedelta(days=1), 30) == [2, 1]  # 1→2, now 2→1
-    assert find_ring(edges, 3, 1, T0 + timedelta(days=1), 30) == [3, 1, 2]  # 1→2→3, now 3→1
-    assert find_ring(edges, 3, 1, T0 + timedelta(days=40), 30) is None  # too long ago
-    assert find_ring(edges, 4, 1, T0, 30) is None
+def test_rings_of_two_and_three_whichever_edge_is_looked_at() -> None:
+    day = timedelta(days=1)
+    a_b, b_c, c_a, b_a = (
+        Edge(T0, 1, 1, 2),
+        Edge(T0 + day, 2, 2, 3),
+        Edge(T0 + 2 * day, 3, 3, 1),
+        Edge(T0 + 40 * day, 4, 2, 1),
+    )
+    graph: dict[int, dict[int, list[tuple[datetime, int]]]] = {}
+    for e in (a_b, b_c, c_a, b_a):
+        graph.setdefault(e.giver, {}).setdefault(e.receiver, []).append((e.at, e.event))
+    three = (a_b, b_c, c_a)
+    assert rings_through(graph, c_a, 30) == [three]
+    assert rings_through(graph, a_b, 30) == [three]  # the first edge finds the same ring
+    assert rings_through(graph, b_c, 30) == [three]
+    assert rings_through(graph, b_a, 30) == []  # 1→2 was 40 days before 2→1
+    assert rings_through(graph, b_a, 45) == [(a_b, b_a)]
 
 
 def test_mistakes_are_named_at_their_line() -> None:
@@ -69,7 +80,7 @@ def test_mistakes_are_named_at_their_line() -> None:
 integrity:
   - {id: a, kind: burst, event: click, above: 0, effect: hold, distinct: visiter}
   - {id: b, kind: share, event: share, when: {personalized: false}, min_events: 3, above: 1.5, effect: flag}
-  - {id: c, kind: ring, event: share, effect: flag}
+  - {id: c, kind: ring, event: share, effect: hold}
   - {id: d, kind: burst, event: nope, above: 3, effect: hold}
   - {id: e, kind: burst, event: click, above: 3, effect: ban}
   - {id: f, kind: burst, event: click, above: 3, effect: flag, giver: visitor}
@@ -85,6 +96,7 @@ integrity:
         "integrity a: above: must be greater than 0",
         "integrity b: above is a fraction below 1",
         'unknown field "giver"',
+        "integrity c: a ring can only be flagged",
         'unknown event type "nope"',
         'integrity e: effect: expected one of flag, hold, zero, got "ban"',
         'unknown field "visiter"',

@@ -13,7 +13,6 @@ attack: what was sent, what intake refused or took as a duplicate, the points th
 from __future__ import annotations
 
 import argparse
-import re
 import resource
 import sys
 import tempfile
@@ -249,8 +248,15 @@ def attack_table() -> bool:
 
 
 def without_integrity(text: str) -> str:
-    """rules.yaml with its `integrity:` section (and the comment above it) left out."""
-    return re.sub(r"(?ms)^# Integrity:.*?^integrity:\n(?:(?:  .*)?\n)*", "", text)
+    """rules.yaml with its `integrity:` section (and the comment block above it) left out, nothing else."""
+    lines = text.splitlines(keepends=True)
+    section = next(i for i, line in enumerate(lines) if line.startswith("integrity:"))
+    start, end = section, section + 1
+    while start > 0 and lines[start - 1].startswith("#"):
+        start -= 1
+    while end < len(lines) and not lines[end].startswith("#") and not lines[end][:1].isalpha():
+        end += 1
+    return "".join(lines[:start] + lines[end:])
 
 
 def throughput(events: int) -> None:

@@ -47,6 +47,7 @@ __all__ = [
     "Edge",
     "IntegrityRules",
     "IntegritySpec",
+    "SignalCase",
     "Tripped",
     "integrity_rules",
     "rings_through",
@@ -94,6 +95,22 @@ class Tripped(msgspec.Struct, frozen=True):
             return False
         values = self.bucket.split("|")[1:]
         return all(str(attributes.get(f)) == v for f, v in zip(spec.by, values, strict=False))
+
+
+class SignalCase(NamedTuple):
+    """One event's case in one signal: its bucket and the counters that count it."""
+
+    signal: IntegritySpec
+    bucket: str
+    n_key: str
+    #: share: the matching events; burst with ``distinct``: this value seen; else None.
+    extra: str | None
+    #: hold: whether the bucket's earlier points were taken back in this scoring run.
+    held: str | None
+
+    @property
+    def keys(self) -> list[str]:
+        return [k for k in (self.n_key, self.extra, self.held) if k is not None]
 
 
 class IntegrityRules:
@@ -146,74 +163,62 @@ class IntegrityRules:
         start = day.replace(day=1)
         return start, (start + timedelta(days=32)).replace(day=1)
 
-    def _case(
-        self,
-        spec: IntegritySpec,
-        attributes: Mapping[str, Any],
-        occurred_at: datetime,
-        keys: PeriodKeys,
-    ) -> tuple[str, str]:
-        """(counter prefix, bucket) of the event's case for one signal."""
-        bucket = self._bucket(spec, occurred_at, keys)
-        if spec.by:
-            bucket += "|" + "|".join(str(attributes.get(f)) for f in spec.by)
-        return f"sig:{spec.id}:{bucket}", bucket
-
-    def counter_keys(
+    def cases(
         self, event_type: str, attributes: Mapping[str, Any], occurred_at: datetime
-    ) -> list[str]:
-        """Every counter key :meth:`check` may read or write for this event (without the employee)."""
-        out: list[str] = []
-        specs = self.by_event.get(event_type, ())
-        keys = self.periods(occurred_at) if specs else None
+    ) -> tuple[SignalCase, ...]:
+        """The event's case in each signal on its type, with the counter keys :meth:`check` reads and writes
+        (without the employee): computed once, for the engine to fetch the counters and then check."""
+        specs = self.by_event.get(event_type)
+        if not specs:
+            return ()
+        keys = self.periods(occurred_at)
+        out = []
         for spec in specs:
-            assert keys is not None
-            prefix = self._case(spec, attributes, occurred_at, keys)[0]
-            out.append(f"{prefix}:n")
-            if spec.effect == "hold":
-                out.append(f"{prefix}:held")  # a hold takes back its bucket's points once
+            bucket = self._bucket(spec, occurred_at, keys)
+            if spec.by:
+                bucket += "|" + "|".join(str(attributes.get(f)) for f in spec.by)
+            prefix = f"sig:{spec.id}:{bucket}"
             if spec.kind == "share":
-                out.append(f"{prefix}:match")
+                extra = f"{prefix}:match"
             elif spec.distinct is not None:
-                out.append(f"{prefix}:v:{attributes.get(spec.distinct)}")
-        return out
+                extra = f"{prefix}:v:{attributes.get(spec.distinct)}"
+            else:
+                extra = None
+            held = f"{prefix}:held" if spec.effect == "hold" else None
+            out.append(SignalCase(spec, bucket, f"{prefix}:n", extra, held))
+        return tuple(out)
 
     def check(
         self,
-        event_type: str,
+        cases: tuple[SignalCase, ...],
         attributes: Mapping[str, Any],
         occurred_at: datetime,
         counters: dict[str, float],
     ) -> list[Tripped]:
-        """Count the event in each signal on its type; the signals it trips (updates ``counters``)."""
+        """Count the event in each of its ``cases``; the signals it trips (updates ``counters``)."""
         tripped: list[Tripped] = []
-        specs = self.by_event.get(event_type, ())
-        keys = self.periods(occurred_at) if specs else None
-        for spec in specs:
-            assert keys is not None
-            prefix, bucket = self._case(spec, attributes, occurred_at, keys)
+        for case in cases:
+            spec, bucket, n_key = case.signal, case.bucket, case.n_key
             matches = spec.when is None or evaluate(spec.when, attributes)
             if spec.kind == "burst":
                 if not matches:
                     continue
-                if spec.distinct is not None:
-                    seen = f"{prefix}:v:{attributes.get(spec.distinct)}"
-                    if not counters.get(seen):
-                        counters[seen] = 1
-                        counters[f"{prefix}:n"] = counters.get(f"{prefix}:n", 0) + 1
-                else:
-                    counters[f"{prefix}:n"] = counters.get(f"{prefix}:n", 0) + 1
-                n = counters.get(f"{prefix}:n", 0)
+                if case.extra is None or not counters.get(case.extra):  # a distinct value once
+                    counters[n_key] = counters.get(n_key, 0) + 1
+                    if case.extra is not None:
+                        counters[case.extra] = 1
+                n = counters.get(n_key, 0)
                 if n > spec.above:
-                    what = f"distinct {spec.distinct}s" if spec.distinct else f"{event_type} events"
+                    what = f"distinct {spec.distinct}s" if spec.distinct else f"{spec.event} events"
                     reason = f"{spec.id}: {int(n)} {what} in {bucket} (more than {int(spec.above)})"
                     tripped.append(Tripped(spec, bucket, *self._span(spec, occurred_at), reason))
             else:
-                n = counters[f"{prefix}:n"] = counters.get(f"{prefix}:n", 0) + 1
-                hits = counters[f"{prefix}:match"] = counters.get(f"{prefix}:match", 0) + matches
+                assert case.extra is not None
+                n = counters[n_key] = counters.get(n_key, 0) + 1
+                hits = counters[case.extra] = counters.get(case.extra, 0) + matches
                 if n >= spec.min_events and hits / n > spec.above:
                     reason = (
-                        f"{spec.id}: {int(hits)} of {int(n)} {event_type} events in {bucket} "
+                        f"{spec.id}: {int(hits)} of {int(n)} {spec.event} events in {bucket} "
                         f"({hits / n:.0%}, more than {spec.above:.0%})"
                     )
                     tripped.append(Tripped(spec, bucket, *self._span(spec, occurred_at), reason))

@@ -372,7 +372,7 @@ class _Side:
     ) -> list[tuple[str, int]]:
         """Live scoring's verdict with no HR decision yet: flagged points count, held and zeroed ones do not,
         and a hold takes back the points its bucket already gave (engine.scoring.integrity)."""
-        tripped = signals.check(etype, attrs, at, state)
+        tripped = signals.check(signals.cases(etype, attrs, at), attrs, at, state)
         counted = self.counted.setdefault(emp, [])
         if not tripped:
             counted.append((etype, attrs, at, lines))

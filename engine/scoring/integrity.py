@@ -31,6 +31,7 @@ from rules.integrity import (
     Edge,
     IntegrityRules,
     IntegritySpec,
+    SignalCase,
     Tripped,
     integrity_rules,
     rings_through,
@@ -137,23 +138,23 @@ class IntegrityPass:
         occurred: datetime,
         state: dict[str, float],
         rows: list[list[Any]],
+        cases: tuple[SignalCase, ...],
     ) -> Verdict:
         """The verdict on one scored event (``rows``: its ledger rows, LEDGER_COLUMNS without created_at)."""
         signals: IntegrityRules = integrity_rules(rules)
-        tripped = signals.check(etype, attrs, occurred, state)
+        tripped = signals.check(cases, attrs, occurred, state)
         for spec in signals.rings:
             if spec.event == etype:
                 self._rings(rules, spec, employee, event_id, attrs, occurred)
         verdict = Verdict()
         if event_id in self.decisions.rejected_events:
             verdict.action, verdict.reason = "drop", "a flag HR rejected: no points"
-        period = rules.periods(occurred).month
         hold_case: Case | None = None
         for trip in tripped if verdict.action == "count" else ():
             spec = trip.signal
             key = (employee, spec.effect, spec.id, trip.bucket)
             decided = self.decisions.status(key)
-            case, _ = self.decisions.add(key, trip.reason, period, event_id)
+            case, _ = self.decisions.add(key, trip.reason, rules.periods(occurred).month, event_id)
             if decided == "approved":
                 continue
             drop = spec.effect == "zero" or decided == "rejected"

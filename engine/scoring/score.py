@@ -157,14 +157,16 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
             late_note = f"scored into closed {month}, approved by HR"
         suffix = f"|{member.id}"
         keys = rules.counter_keys(etype, attrs, occurred)
-        signals = integrity_rules(rules)
-        if signals:
-            wanted.update(k + suffix for k in signals.counter_keys(etype, attrs, occurred))
+        cases = integrity_rules(rules).cases(etype, attrs, occurred)
+        for signal_case in cases:
+            wanted.update(k + suffix for k in signal_case.keys)
         if rules.badges:
             wanted.update(k + suffix for k in badge_rules(rules).counter_keys(etype, occurred))
         # The employee goes last: keys of one cap and day sort together, so a batch dirties few index pages.
         wanted.update(k + suffix for k in keys)
-        prepared.append((event_id, etype, member, occurred, occurred_raw, attrs, rules, late_note))
+        prepared.append(
+            (event_id, etype, member, occurred, occurred_raw, attrs, rules, late_note, cases)
+        )
 
     stored: dict[str, float] = {}
     if wanted:
@@ -186,7 +188,7 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
     standings = StandingDeltas()
     encode = msgspec.json.encode
     badge_rows: list[tuple[Any, ...]] = []
-    for event_id, etype, member, occurred, occurred_db, attrs, rules, late_note in prepared:
+    for event_id, etype, member, occurred, occurred_db, attrs, rules, late_note, cases in prepared:
         state = counters.setdefault(member.id, {})
         awards = rules.score(etype, attrs, occurred, state)
         lines = [
@@ -230,7 +232,7 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
         status, reason = "done", late_note
         if etype in integrity_rules(rules).watched:
             verdict = integrity.judge(
-                rules, member.id, event_id, etype, attrs, occurred, state, lined
+                rules, member.id, event_id, etype, attrs, occurred, state, lined, cases
             )
             if verdict.action != "count":
                 lined = []

@@ -26,9 +26,10 @@ def test_signals_count_in_their_buckets() -> None:
     def click(minute: int, visitor: str, content: str = "p1") -> list[str]:
         at = T0 + timedelta(minutes=minute)
         attrs = {"content_id": content, "visitor": visitor, "suspected_bot": False}
-        keys = signals.counter_keys("click", attrs, at)
+        cases = signals.cases("click", attrs, at)
+        keys = [k for case in cases for k in case.keys]
         before = dict(state)
-        tripped = signals.check("click", attrs, at, state)
+        tripped = signals.check(cases, attrs, at, state)
         written = {k for k, v in state.items() if before.get(k) != v}
         assert written <= set(keys)  # the engine fetches exactly what check may touch
         return [t.reason for t in tripped]
@@ -45,7 +46,12 @@ def test_a_share_signal_waits_for_its_minimum() -> None:
     signals = integrity_rules(build(RULE, SIGNALS))
     state: dict[str, float] = {}
     out = [
-        signals.check("share", {"personalized": False}, T0 + timedelta(hours=i), state)
+        signals.check(
+            signals.cases("share", {"personalized": False}, T0 + timedelta(hours=i)),
+            {"personalized": False},
+            T0 + timedelta(hours=i),
+            state,
+        )
         for i in range(5)
     ]
     assert [len(t) for t in out] == [0, 0, 0, 1, 1]

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from functools import partial
 
 import anyio
+import psycopg
 from litestar import Litestar, Request
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
@@ -33,7 +34,7 @@ from api.hr.api_keys import ApiKeyController
 from api.hr.kpis import KpiController
 from api.hr.outbox import OutboxController
 from api.hr.review import ReviewController
-from api.problems import plaudit_error, problem
+from api.problems import database_unavailable, plaudit_error, problem
 from api.runtime import Runtime
 from api.scim.routes import scim_router
 from api.tools.events import EventsController
@@ -129,7 +130,11 @@ def create_app(
             DefineMiddleware(PrincipalMiddleware, exclude=PUBLIC_PATHS),
         ],
         plugins=[ProblemDetailsPlugin(ProblemDetailsConfig(enable_for_all_http_exceptions=True))],
-        exception_handlers={ValidationException: _invalid_input, PlauditError: plaudit_error},
+        exception_handlers={
+            ValidationException: _invalid_input,
+            PlauditError: plaudit_error,
+            psycopg.OperationalError: database_unavailable,
+        },
         request_max_body_size=config.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Plaudit",

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import logging
+
+import psycopg
 from litestar import Request, Response
 from litestar.plugins.problem_details import ProblemDetailsException
 
 from engine.errors import PlauditError
 
-__all__ = ["STATUS_OF_KIND", "plaudit_error", "problem"]
+__all__ = [
+    "RETRY_AFTER_SECONDS",
+    "STATUS_OF_KIND",
+    "database_unavailable",
+    "plaudit_error",
+    "problem",
+]
+
+log = logging.getLogger("plaudit.api")
+
+#: What a 503 asks the client to wait: about the time PostgreSQL takes to come back from a restart.
+RETRY_AFTER_SECONDS = 2
 
 TITLES = {
     400: "Bad request",
@@ -18,18 +32,27 @@ TITLES = {
     413: "Request too large",
     422: "Invalid input",
     429: "Too many requests",
+    503: "Service unavailable",
 }
 
 
 def problem(
-    status: int, detail: str, errors: list[str] | None = None, **extra: object
+    status: int,
+    detail: str,
+    errors: list[str] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: object,
 ) -> ProblemDetailsException:
     """A problem details exception; ``errors`` lists one message per wrong field (``field: what was expected``)."""
     body: dict[str, object] = dict(extra)
     if errors:
         body["errors"] = errors
     return ProblemDetailsException(
-        detail=detail, status_code=status, title=TITLES.get(status), extra=body or None
+        detail=detail,
+        status_code=status,
+        title=TITLES.get(status),
+        extra=body or None,
+        headers=headers,
     )
 
 
@@ -49,3 +72,16 @@ def plaudit_error(request: Request, exc: PlauditError) -> Response:
     """Any refusal of the engine that a handler did not answer itself, as a problem naming the field."""
     status = STATUS_OF_KIND.get(exc.kind, 422)
     return problem(status, str(exc), exc.problems).to_response(request)
+
+
+def database_unavailable(request: Request, exc: psycopg.OperationalError) -> Response:
+    """PostgreSQL went away (a restart, a failover): a 503 the client may retry, never a 500. The connection
+    that failed is marked broken, so this thread's next request opens a new one (``Runtime.db``)."""
+    log.warning(
+        "database unavailable: %s (%s %s)", type(exc).__name__, request.method, request.url.path
+    )
+    return problem(
+        503,
+        "the database is not reachable right now; try again shortly",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    ).to_response(request)

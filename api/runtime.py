@@ -8,6 +8,7 @@ not shared across threads.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -132,8 +133,12 @@ class Runtime:
         return rules
 
     def db(self) -> Database:
-        """This thread's connection."""
+        """This thread's connection; a new one when PostgreSQL dropped the old (a restart, a failover)."""
         db = getattr(self._local, "db", None)
+        if db is not None and db.lost:
+            with contextlib.suppress(Exception):
+                db.close()
+            db = None
         if db is None:
             db = self._local.db = open_database(
                 DatabaseConfig(url=self.config.database_url, migrate=False)

@@ -523,8 +523,9 @@ def test_a_worker_killed_mid_batch_loses_and_repeats_nothing(
 def test_redis_restarted_mid_run_then_sweep_and_rebuild(
     postgres_url: str, embedded: Callable[[Workload], Facts], tmp_path: Path
 ) -> None:
-    """Redis loses everything (queue, marks, boards) while two workers score: a sweep and workers finish the
-    events exactly once, and ``plaudit leaderboards rebuild`` makes the boards equal the standings."""
+    """Redis loses everything (queue, marks, boards) while two workers score: the same workers wait for it,
+    queue their pending shards again and finish the events exactly once (nobody restarts them, nobody sweeps
+    by hand), and ``plaudit leaderboards rebuild`` makes the boards equal the standings."""
     expected = embedded(FAULTS)
     total = distinct_count(FAULTS)
     server = started_server()
@@ -533,16 +534,16 @@ def test_redis_restarted_mid_run_then_sweep_and_rebuild(
         client = redis.Redis.from_url(server.url)
         load(db, FAULTS, client)
         with workers_for(postgres_url, server.url, tmp_path) as pool:
-            pool.start(2)
+            pair = pool.start(2)
             wait_until(lambda: any_scored(db), "a first batch", pool)
-            server.restart()  # no persistence: the queue, the shard marks and the boards are gone
+            server.stop()  # no persistence: the queue, the shard marks and the boards are gone
+            time.sleep(3)
+            server.start()
             assert any_pending(db)
-            cli(pool.env, "events", "sweep")
-            pool.wait_exit(pool.start(2, burst=True))
-            # A worker from before the restart may still be scoring the shard it had; let it finish. (One that
-            # finished a job while Redis was down has quit: RQ could not record the job's end.)
-            wait_until(lambda: not any_pending(db), "all events scored", pool)
+            wait_until(lambda: not any_pending(db), "all events scored by the same workers", pool)
+            assert [p.poll() for p in pair] == [None, None], pool.logs()
             pool.stop()
+            assert "a dependency is unreachable" in pool.logs(tail=400)
             cli(pool.env, "leaderboards", "rebuild")
 
         assert_scored_once(db, total)

@@ -78,8 +78,16 @@ def cron(ctx: click.Context, once: bool, now: datetime | None, logging_level: st
             f"[yellow]warning:[/yellow] another cron scheduler is running ({', '.join(others)}): the jobs "
             "are harmless twice, but one per deployment is enough"
         )
-    scheduler = CronScheduler(connection=connection, logging_level=logging_level.upper())
-    register_jobs(scheduler)
-    every = ", ".join(f"{name} every {seconds}s" for name, seconds in settings().intervals.items())
-    console.print(f"plaudit cron {scheduler.name}: {every}")
-    scheduler.start()
+    from engine.jobs.reconnect import keep_running
+
+    def run() -> None:
+        scheduler = CronScheduler(connection=connection, logging_level=logging_level.upper())
+        register_jobs(scheduler)
+        every = ", ".join(
+            f"{name} every {seconds}s" for name, seconds in settings().intervals.items()
+        )
+        console.print(f"plaudit cron {scheduler.name}: {every}")
+        scheduler.start()
+
+    # Redis restarted: wait for it and schedule again, never exit (engine.jobs.reconnect).
+    keep_running("plaudit cron", run)

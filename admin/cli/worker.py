@@ -18,18 +18,27 @@ def worker(ctx: click.Context, burst: bool) -> None:
     """Score events from the RQ queue, shard by shard (run several, on several machines)."""
     from rq import Queue, SimpleWorker
 
+    from engine.jobs.reconnect import keep_running
     from engine.jobs.shards import QUEUE_NAME, sweep
 
     connection = redis_client(WHY_REDIS)
-    # Anything left pending by a crash is queued again before this worker starts taking jobs.
-    swept = sweep(open_db(ctx), connection)
-    console.print(f"plaudit worker on {QUEUE_NAME!r}; {swept} shard(s) with pending events queued")
-    # SimpleWorker: jobs run in this process, which keeps its database connection and compiled rules
-    # between jobs (a forking worker would pay for both on every job).
-    # with_scheduler: retries waiting out their backoff (RQ's scheduled jobs) are queued again when due.
-    SimpleWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection).work(
-        burst=burst, with_scheduler=True
-    )
+
+    def run() -> None:
+        # Anything left pending by a crash (or queued in a Redis that restarted empty) is queued again
+        # before this worker takes jobs.
+        swept = sweep(open_db(ctx), connection)
+        console.print(
+            f"plaudit worker on {QUEUE_NAME!r}; {swept} shard(s) with pending events queued"
+        )
+        # SimpleWorker: jobs run in this process, which keeps its database connection and compiled rules
+        # between jobs (a forking worker would pay for both on every job).
+        # with_scheduler: retries waiting out their backoff (RQ's scheduled jobs) are queued again when due.
+        SimpleWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection).work(
+            burst=burst, with_scheduler=True
+        )
+
+    # Redis or PostgreSQL gone: wait for them and go on, never exit (engine.jobs.reconnect).
+    keep_running("plaudit worker", run)
 
 
 @click.group()

@@ -47,8 +47,9 @@ _QUEUED_KEY = "plaudit:shard-queued:"
 class DispatchConfig:
     #: Backoff between tries of a failed job (seconds); after the last one it waits in the failed registry.
     retry_intervals: tuple[int, ...] = (5, 30, 120, 600)
-    #: A queued mark expires, so a job lost with Redis does not block its shard for longer than this.
-    queued_mark_seconds: int = 300
+    #: A queued mark expires, so a job lost with its worker (killed after taking the job, before starting it)
+    #: blocks its shard no longer than this: less than one sweep interval. A second job for a shard is harmless.
+    queued_mark_seconds: int = 20
     #: How long failed jobs (dead letters) are kept.
     failure_ttl_seconds: int = 30 * 24 * 3600
 
@@ -104,9 +105,7 @@ class WorkerState:
         url = settings().database_url
         # A connection PostgreSQL dropped (a restart, a failover, pg_terminate_backend) stays broken: the
         # job that saw it failed and is retried; this opens a fresh one for it.
-        conn = cls.db.conn if cls.db is not None else None
-        lost = getattr(conn, "closed", False) or getattr(conn, "broken", False)
-        if cls.db is None or lost or (url and cls.db.url != url):
+        if cls.db is None or cls.db.lost or (url and cls.db.url != url):
             cls.db, cls.rules = (
                 open_database(DatabaseConfig(url=url, migrate=False)),
                 PublishedRules(),

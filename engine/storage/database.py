@@ -321,6 +321,15 @@ class Database:
     def close(self) -> None:
         self.conn.close()
 
+    @property
+    def lost(self) -> bool:
+        """The connection cannot be used again (PostgreSQL restarted or dropped it): open a new one.
+
+        psycopg marks a connection ``broken`` once a statement failed for a lost server; the caller that saw
+        that failure answers it (503, a retried job), and the next caller gets a fresh connection.
+        """
+        return bool(getattr(self.conn, "closed", False) or getattr(self.conn, "broken", False))
+
 
 def _connect(url: str, config: DatabaseConfig) -> Any:
     if _dialect(url) == "postgres":

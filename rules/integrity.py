@@ -56,6 +56,8 @@ __all__ = [
 INTEGRITY_KINDS: Final = ("burst", "share", "ring")
 INTEGRITY_EFFECTS: Final = ("flag", "hold", "zero")
 INTEGRITY_PERIODS: Final = ("hour", "day", "week", "month")
+#: Cases (strings built once per signal, bucket and value) kept for reuse: the events of a day share them.
+_CASES_KEPT: Final = 50_000
 
 
 class IntegritySpec(msgspec.Struct, frozen=True):
@@ -138,6 +140,14 @@ class IntegrityRules:
 
         #: The event types any signal looks at: the others skip integrity entirely.
         self.watched = frozenset(self.by_event) | {s.event for s in self.rings}
+        self.ring_events = frozenset(s.event for s in self.rings)
+        #: Types a hold counts: their points may be taken back when the hold opens later in the bucket.
+        self.held_events = frozenset(
+            event
+            for event, specs in self.by_event.items()
+            if any(s.effect == "hold" for s in specs)
+        )
+        self._cases: dict[tuple[str, str, Any], SignalCase] = {}
 
     def __bool__(self) -> bool:
         return bool(self.watched)
@@ -173,10 +183,16 @@ class IntegrityRules:
             return ()
         keys = self.periods(occurred_at)
         out = []
+        known = self._cases
         for spec in specs:
             bucket = self._bucket(spec, occurred_at, keys)
             if spec.by:
                 bucket += "|" + "|".join(str(attributes.get(f)) for f in spec.by)
+            distinct = attributes.get(spec.distinct) if spec.distinct is not None else None
+            cached = known.get((spec.id, bucket, distinct))
+            if cached is not None:
+                out.append(cached)
+                continue
             prefix = f"sig:{spec.id}:{bucket}"
             if spec.kind == "share":
                 extra = f"{prefix}:match"
@@ -185,7 +201,11 @@ class IntegrityRules:
             else:
                 extra = None
             held = f"{prefix}:held" if spec.effect == "hold" else None
-            out.append(SignalCase(spec, bucket, f"{prefix}:n", extra, held))
+            case = SignalCase(spec, bucket, f"{prefix}:n", extra, held)
+            if len(known) > _CASES_KEPT:
+                known.clear()
+            known[spec.id, bucket, distinct] = case
+            out.append(case)
         return tuple(out)
 
     def check(

@@ -37,7 +37,7 @@ from rules.integrity import (
     rings_through,
 )
 
-__all__ = ["IntegrityPass", "Verdict"]
+__all__ = ["COUNT", "IntegrityPass", "Verdict"]
 
 #: (points, kind, rule_id, rule_version, reasons) as score.py builds an event's lines.
 Line = tuple[int, str, str | None, str | None, list[str]]
@@ -50,6 +50,10 @@ class Verdict(msgspec.Struct):
     reason: str | None = None
     #: Compensating ledger rows (LEDGER_COLUMNS without created_at) for points a new hold takes back.
     taken_back: list[list[Any]] = msgspec.field(default_factory=list)
+
+
+#: The verdict on most events: their points count, nothing to say (shared; never changed).
+COUNT = Verdict()
 
 
 class IntegrityPass:
@@ -142,12 +146,20 @@ class IntegrityPass:
     ) -> Verdict:
         """The verdict on one scored event (``rows``: its ledger rows, LEDGER_COLUMNS without created_at)."""
         signals: IntegrityRules = integrity_rules(rules)
-        tripped = signals.check(cases, attrs, occurred, state)
-        for spec in signals.rings:
-            if spec.event == etype:
-                self._rings(rules, spec, employee, event_id, attrs, occurred)
+        tripped = signals.check(cases, attrs, occurred, state) if cases else []
+        if etype in signals.ring_events:
+            for spec in signals.rings:
+                if spec.event == etype:
+                    self._rings(rules, spec, employee, event_id, attrs, occurred)
+        rejected = event_id in self.decisions.rejected_events
+        if not tripped and not rejected:  # the common case: nothing to say
+            if (
+                etype in signals.held_events
+            ):  # a hold opening later in its bucket may take these back
+                self.scored[employee].append((event_id, etype, attrs, occurred, rows))
+            return COUNT
         verdict = Verdict()
-        if event_id in self.decisions.rejected_events:
+        if rejected:
             verdict.action, verdict.reason = "drop", "a flag HR rejected: no points"
         hold_case: Case | None = None
         for trip in tripped if verdict.action == "count" else ():
@@ -169,7 +181,7 @@ class IntegrityPass:
                 verdict.reason = f"flagged: {trip.reason}"
         if verdict.action == "hold" and hold_case is not None:
             hold_case.entries.extend(rows)
-        if verdict.action == "count":
+        if verdict.action == "count" and etype in signals.held_events:
             self.scored[employee].append((event_id, etype, attrs, occurred, rows))
         return verdict
 

@@ -67,7 +67,15 @@ class IntegrityPass:
             int, list[tuple[int, str, dict[str, Any], datetime, list[list[Any]]]]
         ] = defaultdict(list)
         self._edges: dict[str, dict[int, dict[int, list[tuple[datetime, int]]]]] = {}
+        self._rescoring: set[int] = set()
         self._people: dict[str, int] = {}
+
+    def rescoring(self, employee: int) -> None:
+        """``employee`` is scored again from their first event (engine.scoring.rescore): what this pass kept of
+        them goes, their open cases are rebuilt from the events, and take-backs look only at this pass."""
+        self.scored.pop(employee, None)
+        self._rescoring.add(employee)
+        self.decisions.reset(employee)
 
     # -- rings -------------------------------------------------------------------------------------------
     def prepare_rings(
@@ -231,12 +239,17 @@ class IntegrityPass:
         """Rule and badge rows of the employee's earlier events in the trip's bucket (stored and this batch)."""
         db = self.db
         out: list[tuple[int, list[Any]]] = []
-        rows = db.query(
-            "SELECT l.employee, l.points, l.kind, l.event, l.rule_id, l.rule_version, l.ruleset_version, "
-            'l.reasons, l.occurred_at, e.attributes FROM "ledger_entry" l JOIN "event" e ON e.id = l.event '
-            "WHERE l.employee = ? AND e.type = ? AND l.kind IN ('rule', 'badge') "
-            "AND l.occurred_at >= ? AND l.occurred_at < ? ORDER BY l.id",
-            [employee, spec.event, db.ts(trip.period_start), db.ts(trip.period_end)],
+        # Scored again from the first event: every earlier row of the bucket is in this pass already.
+        rows = (
+            []
+            if employee in self._rescoring
+            else db.query(
+                "SELECT l.employee, l.points, l.kind, l.event, l.rule_id, l.rule_version, l.ruleset_version, "
+                'l.reasons, l.occurred_at, e.attributes FROM "ledger_entry" l JOIN "event" e ON e.id = l.event '
+                "WHERE l.employee = ? AND e.type = ? AND l.kind IN ('rule', 'badge') "
+                "AND l.occurred_at >= ? AND l.occurred_at < ? ORDER BY l.id",
+                [employee, spec.event, db.ts(trip.period_start), db.ts(trip.period_end)],
+            )
         )
         decode = msgspec.json.decode
         for *row, attrs_raw in rows:

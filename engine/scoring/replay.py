@@ -29,11 +29,11 @@ def replay(
     with db.transaction():
         # Derived from events: rule points and badge bonuses. Badge awards themselves are kept (their public ids
         # are Open Badges URLs someone may have shared); earning one again is a no-op.
-        # Integrity take-backs and HR's review entries are derived too: scoring reads the review decisions
+        # Integrity take-backs, re-scores and HR's review entries are derived too: scoring reads the review decisions
         # (engine.scoring.review) and writes the same ledger again.
         db.execute(
-            'DELETE FROM "ledger_entry" WHERE kind IN (?, ?, ?, ?)',
-            ["rule", "badge", "integrity", "review"],
+            'DELETE FROM "ledger_entry" WHERE kind IN (?, ?, ?, ?, ?)',
+            ["rule", "badge", "integrity", "review", "rescore"],
         )
         db.execute('DELETE FROM "standing"')
         db.execute('DELETE FROM "counter"')

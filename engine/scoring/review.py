@@ -130,6 +130,15 @@ class Decisions:
                 stored=True,
             )
 
+    def reset(self, employee: int) -> None:
+        """Forget the evidence and held points of ``employee``'s undecided signal cases: scoring them again
+        from their first event rebuilds them (a case left without evidence is removed)."""
+        self.load([employee])
+        for key, case in self.cases.items():
+            if key[0] == employee and case.kind != "late" and case.status in ("open", "noted"):
+                case.evidence, case.entries = [], []
+                self.touched.add(key)
+
     def status(self, key: CaseKey) -> str | None:
         case = self.cases.get(key)
         return None if case is None else case.status
@@ -153,8 +162,16 @@ class Decisions:
         encode = msgspec.json.encode
         now = db.ts(clock.now())
         rows = []
+        empty = [key for key in sorted(self.touched) if not self.cases[key].evidence]
+        for employee, kind, signal, bucket in empty:
+            db.execute(
+                'DELETE FROM "review_item" WHERE employee = ? AND kind = ? AND signal = ? AND bucket = ?',
+                [employee, kind, signal, bucket],
+            )
         for key in sorted(self.touched):
             c = self.cases[key]
+            if not c.evidence:
+                continue
             rows.append(
                 (
                     c.employee,

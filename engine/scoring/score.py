@@ -15,18 +15,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from typing import Any
 
 import msgspec
 
 from badges.earning import badge_rules
 from engine import clock
-from engine.boards.standings import StandingDeltas
 from engine.defaults import BATCH_SIZE
 from engine.people.directory import resolve_employees
-from engine.rewards.badges import badge_award_row, insert_badge_awards
+from engine.rewards.badges import insert_badge_awards
 from engine.rewards.milestones import queue_milestones
 from engine.scoring.integrity import IntegrityPass
+from engine.scoring.rescore import SCORED_UNTIL, BatchWriter, Prepared, rescore, score_event
 from engine.scoring.review import LEDGER_COLUMNS, Decisions, closed_months
 from engine.scoring.rulesets import RuleBook, load_rulebook
 from engine.storage.database import Database
@@ -83,7 +84,8 @@ def process_batch(
                 db.execute("SELECT pg_advisory_xact_lock(?, ?)", [SHARD_LOCK_SPACE, shard])
         rows = db.query(
             # status is a literal so the planner uses the partial indexes event_pending(_shard).
-            'SELECT id, type, employee_ref, occurred_at, attributes, received_at FROM "event" '
+            "SELECT id, type, employee_ref, occurred_at, attributes, received_at, source, external_id "
+            'FROM "event" '
             "WHERE status = 'pending'"
             f"{in_shard} ORDER BY occurred_at, source, external_id LIMIT ?",
             [*([] if shard is None else [shard]), batch_size],
@@ -110,11 +112,11 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
     )
 
     # Pass 1: who, which ruleset, and which counters each event may touch (fetched in one query).
-    prepared: list[tuple[Any, ...]] = []
+    prepared: list[Prepared] = []
     # (status, reason, ruleset version) -> event ids: one UPDATE per group instead of one per event.
     statuses: defaultdict[tuple[str, str | None, str | None], list[int]] = defaultdict(list)
     wanted: set[str] = set()
-    for event_id, etype, ref, occurred_raw, attrs_raw, received_raw in rows:
+    for event_id, etype, ref, occurred_raw, attrs_raw, received_raw, source, external in rows:
         member = members.get(ref)
         if member is None:
             statuses[("parked", f"unknown employee {ref!r}", None)].append(event_id)
@@ -164,8 +166,20 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
             wanted.update(k + suffix for k in badge_rules(rules).counter_keys(etype, occurred))
         # The employee goes last: keys of one cap and day sort together, so a batch dirties few index pages.
         wanted.update(k + suffix for k in keys)
+        wanted.add(f"{SCORED_UNTIL}{suffix}")
         prepared.append(
-            (event_id, etype, member, occurred, occurred_raw, attrs, rules, late_note, cases)
+            Prepared(
+                event_id,
+                etype,
+                member.id,
+                occurred,
+                occurred_raw,
+                attrs,
+                rules,
+                late_note,
+                cases,
+                (occurred, source, external),
+            )
         )
 
     stored: dict[str, float] = {}
@@ -179,76 +193,41 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
         counters.setdefault(int(emp), {})[key] = value
 
     integrity = IntegrityPass(db, decisions)
-    used = list({id(p[6]): p[6] for p in prepared if integrity_rules(p[6]).rings}.values())
+    used = list({id(p.rules): p.rules for p in prepared if integrity_rules(p.rules).rings}.values())
     if used:
-        integrity.prepare_rings(used, [(p[1], p[3], p[5]) for p in prepared])
+        integrity.prepare_rings(used, [(p.etype, p.occurred, p.attrs) for p in prepared])
+
+    # An employee with an event earlier than one already scored is scored again from their first event
+    # (engine.scoring.rescore): caps, once, repeats, badges and signals then see the events in time order.
+    first: dict[int, datetime] = {}
+    for p in prepared:
+        first.setdefault(p.employee, p.occurred)
+    late = {
+        emp
+        for emp, at in first.items()
+        if counters.get(emp, {}).get(SCORED_UNTIL, float("-inf")) > at.timestamp()
+    }
 
     # Pass 2: score in order, each employee's counters carried from event to event.
-    ledger_rows: list[tuple[Any, ...]] = []
-    standings = StandingDeltas()
-    encode = msgspec.json.encode
-    badge_rows: list[tuple[Any, ...]] = []
-    for event_id, etype, member, occurred, occurred_db, attrs, rules, late_note, cases in prepared:
-        state = counters.setdefault(member.id, {})
-        awards = rules.score(etype, attrs, occurred, state)
-        lines = [
-            (award.points, "rule", award.rule_id, award.rule_version, award.reasons)
-            for award in awards
-            if award.points
-        ]
-        if rules.badges:
-            points = sum(line[0] for line in lines)
-            for got in badge_rules(rules).evaluate(etype, attrs, occurred, points, state):
-                badge, tier = got.badge, got.tier
-                badge_rows.append(
-                    badge_award_row(
-                        member.id,
-                        badge.id,
-                        tier.name,
-                        got.window,
-                        event_id,
-                        occurred_db,
-                        rules.version,
-                    )
-                )
-                if tier.bonus:
-                    why = [f"Badge earned: {got.label}: +{tier.bonus}"]
-                    lines.append((tier.bonus, "badge", got.rule_id, None, why))
-                result.badges += 1
-        lined = [
-            [
-                member.id,
-                points,
-                kind,
-                event_id,
-                rule_id,
-                rule_version,
-                rules.version,
-                encode([*reasons, late_note] if late_note else reasons).decode(),
-                occurred_db,
-            ]
-            for points, kind, rule_id, rule_version, reasons in lines
-        ]
-        status, reason = "done", late_note
-        if etype in integrity_rules(rules).watched:
-            verdict = integrity.judge(
-                rules, member.id, event_id, etype, attrs, occurred, state, lined, cases
-            )
-            if verdict.action != "count":
-                lined = []
-                status = "held" if verdict.action == "hold" else "done"
-                result.held += verdict.action == "hold"
-            reason = verdict.reason or reason
-            lined += verdict.taken_back
-        period_keys: tuple[str, ...] | None = None
-        for row in lined:
-            if period_keys is None:
-                period_keys = tuple(rules.periods(occurred))
-            ledger_rows.append((*row, now))
-            standings.add(member.id, period_keys, row[1], occurred_db)
-            result.points += row[1]
-        statuses[(status, reason, rules.version)].append(event_id)
-        result.scored += 1
+    batch = BatchWriter(now, db.read_ts)
+    for p in prepared:
+        if p.employee in late:
+            continue
+        state = counters.setdefault(p.employee, {})
+        batch.add(p, score_event(p, state, integrity))
+        state[SCORED_UNTIL] = max(state.get(SCORED_UNTIL, float("-inf")), p.occurred.timestamp())
+    for late_one in sorted(late):
+        mine = [p for p in prepared if p.employee == late_one]
+        counters[late_one] = rescore(
+            db, book, late_one, mine, counters.get(late_one, {}), integrity, batch
+        )
+    result.scored += batch.scored
+    result.held += batch.held
+    result.points += batch.points
+    result.badges += len(batch.badges)
+    for said, ids in batch.statuses.items():
+        statuses[said].extend(ids)
+    ledger_rows, standings, badge_rows = batch.ledger, batch.standings, batch.badges
     result.entries = len(ledger_rows)
 
     db.insert_rows("ledger_entry", _LEDGER_COLUMNS, ledger_rows)

@@ -1,0 +1,267 @@
+"""Scoring one event, and scoring an employee again when an earlier event of theirs arrives late.
+
+Caps, ``once``, repeats, badges and integrity signals depend on the order of an employee's events. Events are
+scored in ``occurred_at`` order within a batch, but a tool may send an event after later ones were scored (a
+retry, an outage, a slow webhook). Then the employee is scored again from their first event, in time order,
+with fresh counters, inside the batch's transaction: each earlier event's points are compared with what the
+ledger holds for it, and the difference is written as a ``rescore`` entry ("re-scored: an earlier share
+arrived late"). The ledger stays append-only and explains itself; the totals are those of the events in time
+order, whatever order they arrived in. Only that employee is touched, never a full replay.
+
+Which employee: the counter ``scored_until`` holds the latest ``occurred_at`` scored for them; a batch event
+earlier than it marks them.
+
+Left as it is: a badge earned under the old order stays earned (its public id may have been shared); a badge the
+new order earns is added.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple
+
+import msgspec
+
+from badges.earning import badge_rules
+from engine.boards.standings import StandingDeltas
+from engine.rewards.badges import badge_award_row
+from engine.scoring.integrity import IntegrityPass
+from engine.scoring.rulesets import RuleBook
+from engine.storage.database import Database
+from rules import CompiledRules
+from rules.integrity import SignalCase, integrity_rules
+
+__all__ = ["SCORED_UNTIL", "BatchWriter", "Outcome", "Prepared", "rescore", "score_event"]
+
+#: The counter (per employee) of the latest occurred_at scored, as a POSIX timestamp.
+SCORED_UNTIL = "scored_until"
+
+
+class Prepared(NamedTuple):
+    """An event ready to score: who, which ruleset, normalised attributes, its integrity cases."""
+
+    event_id: int
+    etype: str
+    employee: int
+    occurred: datetime
+    occurred_db: Any
+    attrs: dict[str, Any]
+    rules: CompiledRules
+    late_note: str | None
+    cases: tuple[SignalCase, ...]
+    #: The scoring order: (occurred_at, source, external_id).
+    order: tuple[Any, ...]
+
+
+@dataclass
+class Outcome:
+    """One event scored: its ledger rows (LEDGER_COLUMNS without created_at), status and badges."""
+
+    rows: list[list[Any]]
+    status: str
+    reason: str | None
+    badges: list[tuple[Any, ...]]
+
+
+def score_event(p: Prepared, state: dict[str, float], integrity: IntegrityPass) -> Outcome:
+    """Score one event against the employee's counters (updated in place)."""
+    rules = p.rules
+    awards = rules.score(p.etype, p.attrs, p.occurred, state)
+    lines: list[tuple[int, str, str, str | None, list[str]]] = [
+        (award.points, "rule", award.rule_id, award.rule_version, award.reasons)
+        for award in awards
+        if award.points
+    ]
+    badge_rows: list[tuple[Any, ...]] = []
+    if rules.badges:
+        points = sum(line[0] for line in lines)
+        for got in badge_rules(rules).evaluate(p.etype, p.attrs, p.occurred, points, state):
+            tier = got.tier
+            badge_rows.append(
+                badge_award_row(
+                    p.employee,
+                    got.badge.id,
+                    tier.name,
+                    got.window,
+                    p.event_id,
+                    p.occurred_db,
+                    rules.version,
+                )
+            )
+            if tier.bonus:
+                lines.append(
+                    (
+                        tier.bonus,
+                        "badge",
+                        got.rule_id,
+                        None,
+                        [f"Badge earned: {got.label}: +{tier.bonus}"],
+                    )
+                )
+    encode = msgspec.json.encode
+    note = p.late_note
+    rows = [
+        [
+            p.employee, points, kind, p.event_id, rule_id, rule_version, rules.version,
+            encode([*reasons, note] if note else reasons).decode(), p.occurred_db,
+        ]
+        for points, kind, rule_id, rule_version, reasons in lines
+    ]  # fmt: skip
+    status, reason = "done", note
+    if p.etype in integrity_rules(rules).watched:
+        verdict = integrity.judge(
+            rules, p.employee, p.event_id, p.etype, p.attrs, p.occurred, state, rows, p.cases
+        )
+        if verdict.action != "count":
+            rows = []
+            status = "held" if verdict.action == "hold" else "done"
+        reason = verdict.reason or reason
+        rows += verdict.taken_back
+    return Outcome(rows, status, reason, badge_rows)
+
+
+@dataclass
+class BatchWriter:
+    """What a batch writes, gathered: ledger rows, standings, badges and the events' new statuses."""
+
+    now: Any
+    #: The database's reader of stored times (rows carry their event's occurred_at as stored).
+    read_ts: Any
+    ledger: list[tuple[Any, ...]] = field(default_factory=list)
+    standings: StandingDeltas = field(default_factory=StandingDeltas)
+    badges: list[tuple[Any, ...]] = field(default_factory=list)
+    statuses: defaultdict[tuple[str, str | None, str | None], list[int]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    scored: int = 0
+    held: int = 0
+    points: int = 0
+
+    def rows(self, rules: CompiledRules, rows: list[list[Any]]) -> None:
+        """Ledger rows, each counted in the periods of its own event's time."""
+        periods: dict[Any, tuple[str, ...]] = {}
+        for row in rows:
+            at = row[8]
+            keys = periods.get(at)
+            if keys is None:
+                keys = periods[at] = tuple(rules.periods(self.read_ts(at)))
+            self.ledger.append((*row, self.now))
+            self.standings.add(row[0], keys, row[1], at)
+            self.points += row[1]
+
+    def add(self, p: Prepared, outcome: Outcome) -> None:
+        self.rows(p.rules, outcome.rows)
+        self.badges += outcome.badges
+        self.statuses[(outcome.status, outcome.reason, p.rules.version)].append(p.event_id)
+        self.scored += 1
+        self.held += outcome.status == "held"
+
+
+def rescore(
+    db: Database,
+    book: RuleBook,
+    employee: int,
+    batch_events: list[Prepared],
+    stored_state: dict[str, float],
+    integrity: IntegrityPass,
+    batch: BatchWriter,
+) -> dict[str, float]:
+    """Score ``employee`` again from their first event, the batch's late ones in their place; returns their
+    new counters. Earlier events get ``rescore`` entries for any difference, the batch's events their rows."""
+    earlier = _scored_events(db, book, employee)
+    events = sorted([*earlier, *batch_events], key=lambda p: p.order)
+    late_types = sorted({p.etype for p in batch_events})
+    integrity.rescoring(employee)
+    state: dict[str, float] = {}
+    new_sums: dict[tuple[int, str | None], list[Any]] = {}  # (event, rule) -> [points, a row]
+    ids_in_batch = {p.event_id for p in batch_events}
+    old_statuses: dict[int, tuple[str, str | None, str | None]] = {}
+    for p in events:
+        outcome = score_event(p, state, integrity)
+        batch.badges += outcome.badges
+        if p.event_id in ids_in_batch:
+            batch.add(p, outcome)
+            continue
+        old_statuses[p.event_id] = (outcome.status, outcome.reason, p.rules.version)
+        for row in outcome.rows:
+            if row[3] in ids_in_batch:  # a hold taking back a late event's points: written as it is
+                batch.rows(p.rules, [row])
+                continue
+            got = new_sums.get((row[3], row[4]))
+            if got is None:
+                new_sums[(row[3], row[4])] = [row[1], row]
+            else:
+                got[0] += row[1]
+        state[SCORED_UNTIL] = max(state.get(SCORED_UNTIL, float("-inf")), p.occurred.timestamp())
+    why = msgspec.json.encode(
+        [f"re-scored: an earlier {' / '.join(late_types)} arrived late"]
+    ).decode()
+    by_event = {p.event_id: p for p in earlier}
+    had = _ledger_sums(db, employee)
+    for event, rule_id in sorted(new_sums.keys() | had.keys(), key=lambda k: (k[0], k[1] or "")):
+        points, sample = new_sums.get((event, rule_id), (0, None))
+        delta = points - had.get((event, rule_id), 0)
+        source = by_event.get(event)
+        if not delta or source is None:
+            continue
+        version = sample[5] if sample is not None else None
+        entry = [employee, delta, "rescore", event, rule_id, version, source.rules.version, why]
+        batch.rows(source.rules, [[*entry, source.occurred_db]])
+    for event, said in old_statuses.items():
+        batch.statuses[said].append(event)
+    # Counters this employee had and the new order no longer sets start again from nothing.
+    for key in stored_state:
+        state.setdefault(key, 0.0)
+    return state
+
+
+def _scored_events(db: Database, book: RuleBook, employee: int) -> list[Prepared]:
+    """The employee's events scored so far (done or held under a ruleset), ready to score again."""
+    refs = [
+        r
+        for r in db.query('SELECT external_id, email FROM "employee" WHERE id = ?', [employee])[0]
+        if r
+    ]
+    rows = db.query_in(
+        'SELECT id, type, occurred_at, attributes, source, external_id FROM "event" '
+        "WHERE status IN ('done', 'held') AND ruleset_version IS NOT NULL AND employee_ref IN ({in})",
+        [*refs, *(r.lower() for r in refs if "@" in r)],
+    )
+    decode = msgspec.json.decode
+    out = []
+    for event_id, etype, occurred_raw, attrs_raw, source, external in rows:
+        occurred = db.read_ts(occurred_raw)
+        rules = book.for_time(occurred)
+        if rules is None or etype not in rules.event_types:
+            continue
+        attrs = rules.normalize(
+            etype, decode(attrs_raw) if isinstance(attrs_raw, str | bytes) else attrs_raw
+        )
+        cases = integrity_rules(rules).cases(etype, attrs, occurred)
+        out.append(
+            Prepared(
+                int(event_id),
+                etype,
+                employee,
+                occurred,
+                db.ts(occurred),
+                attrs,
+                rules,
+                None,
+                cases,
+                (occurred, source, external),
+            )
+        )
+    return out
+
+
+def _ledger_sums(db: Database, employee: int) -> dict[tuple[int, str | None], int]:
+    """Points the ledger holds per (event, rule) of the employee, from scoring (not HR's entries)."""
+    rows = db.query(
+        'SELECT event, rule_id, SUM(points) FROM "ledger_entry" WHERE employee = ? AND event IS NOT NULL '
+        "AND kind IN ('rule', 'badge', 'integrity', 'rescore') GROUP BY event, rule_id",
+        [employee],
+    )
+    return {(int(e), r): int(s) for e, r, s in rows}

@@ -33,7 +33,7 @@ from engine.storage.database import Database
 from rules import CompiledRules
 from rules.integrity import SignalCase, integrity_rules
 
-__all__ = ["SCORED_UNTIL", "BatchWriter", "Outcome", "Prepared", "rescore", "score_event"]
+__all__ = ["SCORED_UNTIL", "BatchWriter", "Outcome", "Prepared", "rescore_late", "score_event"]
 
 #: The counter (per employee) of the latest occurred_at scored, as a POSIX timestamp.
 SCORED_UNTIL = "scored_until"
@@ -159,18 +159,41 @@ class BatchWriter:
         self.held += outcome.status == "held"
 
 
-def rescore(
+def rescore_late(
     db: Database,
+    book: RuleBook,
+    late: dict[int, list[Prepared]],
+    counters: dict[int, dict[str, float]],
+    integrity: IntegrityPass,
+    batch: BatchWriter,
+) -> None:
+    """Score each ``late`` employee again (their batch events given); their new counters go to ``counters``.
+
+    The reads are one query each for the whole batch (refs, earlier events, ledger sums), so many late
+    employees cost a few queries, not a few per employee."""
+    employees = sorted(late)
+    earlier = _scored_events(db, book, employees)
+    sums = _ledger_sums(db, employees)
+    integrity.decisions.load(employees)
+    for employee in employees:
+        counters[employee] = _rescore(
+            book, employee, late[employee], earlier.get(employee, []), sums.get(employee, {}),
+            counters.get(employee, {}), integrity, batch,
+        )  # fmt: skip
+
+
+def _rescore(
     book: RuleBook,
     employee: int,
     batch_events: list[Prepared],
+    earlier: list[Prepared],
+    had: dict[tuple[int, str | None], int],
     stored_state: dict[str, float],
     integrity: IntegrityPass,
     batch: BatchWriter,
 ) -> dict[str, float]:
     """Score ``employee`` again from their first event, the batch's late ones in their place; returns their
     new counters. Earlier events get ``rescore`` entries for any difference, the batch's events their rows."""
-    earlier = _scored_events(db, book, employee)
     events = sorted([*earlier, *batch_events], key=lambda p: p.order)
     late_types = sorted({p.etype for p in batch_events})
     integrity.rescoring(employee)
@@ -199,7 +222,6 @@ def rescore(
         [f"re-scored: an earlier {' / '.join(late_types)} arrived late"]
     ).decode()
     by_event = {p.event_id: p for p in earlier}
-    had = _ledger_sums(db, employee)
     for event, rule_id in sorted(new_sums.keys() | had.keys(), key=lambda k: (k[0], k[1] or "")):
         points, sample = new_sums.get((event, rule_id), (0, None))
         delta = points - had.get((event, rule_id), 0)
@@ -217,21 +239,23 @@ def rescore(
     return state
 
 
-def _scored_events(db: Database, book: RuleBook, employee: int) -> list[Prepared]:
-    """The employee's events scored so far (done or held under a ruleset), ready to score again."""
-    refs = [
-        r
-        for r in db.query('SELECT external_id, email FROM "employee" WHERE id = ?', [employee])[0]
-        if r
-    ]
+def _scored_events(db: Database, book: RuleBook, employees: list[int]) -> dict[int, list[Prepared]]:
+    """The employees' events scored so far (done or held under a ruleset), ready to score again."""
+    who: dict[str, int] = {}
+    for employee, external, email in db.query_in(
+        'SELECT id, external_id, email FROM "employee" WHERE id IN ({in})', employees
+    ):
+        who[external] = employee
+        if email:
+            who[email] = who[email.lower()] = employee
     rows = db.query_in(
-        'SELECT id, type, occurred_at, attributes, source, external_id FROM "event" '
+        'SELECT id, type, occurred_at, attributes, source, external_id, employee_ref FROM "event" '
         "WHERE status IN ('done', 'held') AND ruleset_version IS NOT NULL AND employee_ref IN ({in})",
-        [*refs, *(r.lower() for r in refs if "@" in r)],
+        sorted(who),
     )
     decode = msgspec.json.decode
-    out = []
-    for event_id, etype, occurred_raw, attrs_raw, source, external in rows:
+    out: dict[int, list[Prepared]] = {}
+    for event_id, etype, occurred_raw, attrs_raw, source, external, ref in rows:
         occurred = db.read_ts(occurred_raw)
         rules = book.for_time(occurred)
         if rules is None or etype not in rules.event_types:
@@ -240,7 +264,8 @@ def _scored_events(db: Database, book: RuleBook, employee: int) -> list[Prepared
             etype, decode(attrs_raw) if isinstance(attrs_raw, str | bytes) else attrs_raw
         )
         cases = integrity_rules(rules).cases(etype, attrs, occurred)
-        out.append(
+        employee = who[ref]
+        out.setdefault(employee, []).append(
             Prepared(
                 int(event_id),
                 etype,
@@ -257,11 +282,17 @@ def _scored_events(db: Database, book: RuleBook, employee: int) -> list[Prepared
     return out
 
 
-def _ledger_sums(db: Database, employee: int) -> dict[tuple[int, str | None], int]:
-    """Points the ledger holds per (event, rule) of the employee, from scoring (not HR's entries)."""
-    rows = db.query(
-        'SELECT event, rule_id, SUM(points) FROM "ledger_entry" WHERE employee = ? AND event IS NOT NULL '
-        "AND kind IN ('rule', 'badge', 'integrity', 'rescore') GROUP BY event, rule_id",
-        [employee],
+def _ledger_sums(
+    db: Database, employees: list[int]
+) -> dict[int, dict[tuple[int, str | None], int]]:
+    """Points the ledger holds per employee and (event, rule), from scoring (not HR's entries)."""
+    rows = db.query_in(
+        'SELECT employee, event, rule_id, SUM(points) FROM "ledger_entry" WHERE employee IN ({in}) '
+        "AND event IS NOT NULL AND kind IN ('rule', 'badge', 'integrity', 'rescore') "
+        "GROUP BY employee, event, rule_id",
+        employees,
     )
-    return {(int(e), r): int(s) for e, r, s in rows}
+    out: dict[int, dict[tuple[int, str | None], int]] = {}
+    for employee, event, rule_id, points in rows:
+        out.setdefault(int(employee), {})[(int(event), rule_id)] = int(points)
+    return out

@@ -27,7 +27,7 @@ from engine.people.directory import resolve_employees
 from engine.rewards.badges import insert_badge_awards
 from engine.rewards.milestones import queue_milestones
 from engine.scoring.integrity import IntegrityPass
-from engine.scoring.rescore import SCORED_UNTIL, BatchWriter, Prepared, rescore, score_event
+from engine.scoring.rescore import SCORED_UNTIL, BatchWriter, Prepared, rescore_late, score_event
 from engine.scoring.review import LEDGER_COLUMNS, Decisions, closed_months
 from engine.scoring.rulesets import RuleBook, load_rulebook
 from engine.storage.database import Database
@@ -216,11 +216,12 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
         state = counters.setdefault(p.employee, {})
         batch.add(p, score_event(p, state, integrity))
         state[SCORED_UNTIL] = max(state.get(SCORED_UNTIL, float("-inf")), p.occurred.timestamp())
-    for late_one in sorted(late):
-        mine = [p for p in prepared if p.employee == late_one]
-        counters[late_one] = rescore(
-            db, book, late_one, mine, counters.get(late_one, {}), integrity, batch
-        )
+    if late:
+        mine: dict[int, list[Prepared]] = {emp: [] for emp in late}
+        for p in prepared:
+            if p.employee in late:
+                mine[p.employee].append(p)
+        rescore_late(db, book, mine, counters, integrity, batch)
     result.scored += batch.scored
     result.held += batch.held
     result.points += batch.points

@@ -18,10 +18,12 @@ def worker(ctx: click.Context, burst: bool) -> None:
     """Score events from the RQ queue, shard by shard (run several, on several machines)."""
     from rq import Queue, SimpleWorker
 
-    from engine.jobs.reconnect import keep_running
+    from engine.jobs.reconnect import keep_running, when_back
     from engine.jobs.shards import QUEUE_NAME, sweep
 
     connection = redis_client(WHY_REDIS)
+    # Redis back after an outage (maybe empty): queue the pending shards again at once.
+    when_back(connection, lambda: sweep(open_db(ctx), connection))
 
     def run() -> None:
         # Anything left pending by a crash (or queued in a Redis that restarted empty) is queued again

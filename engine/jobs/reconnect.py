@@ -9,6 +9,7 @@ it and nothing needs restarting by hand.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 import psycopg
 import redis
 
-__all__ = ["OUTAGES", "ReconnectConfig", "keep_running"]
+__all__ = ["OUTAGES", "ReconnectConfig", "keep_running", "when_back"]
 
 log = logging.getLogger("plaudit.reconnect")
 
@@ -70,3 +71,35 @@ def keep_running(
                 )
             sleep(wait)
             wait = min(wait * 2, config.longest)
+
+
+def when_back(
+    connection: redis.Redis,
+    then: Callable[[], object],
+    every: float = 1.0,
+    stop: threading.Event | None = None,
+) -> threading.Thread:
+    """A daemon thread that PINGs Redis every ``every`` seconds and calls ``then`` when it answers again
+    after failing: RQ's worker waits out an outage by itself, but what was queued in an empty Redis is
+    gone, and the shards with pending events must be queued again at once, not at the next cron sweep."""
+    stop = stop or threading.Event()
+
+    def watch() -> None:
+        down = False
+        while not stop.wait(every):
+            try:
+                connection.ping()
+            except OUTAGES:
+                down = True
+                continue
+            if down:
+                down = False
+                try:
+                    then()
+                except OUTAGES as exc:  # PostgreSQL down too: the next PING tries again
+                    log.warning("after Redis came back: %s", exc)
+                    down = True
+
+    thread = threading.Thread(target=watch, name="plaudit-redis-watch", daemon=True)
+    thread.start()
+    return thread

@@ -6,7 +6,7 @@ names exported here.
 
 from __future__ import annotations
 
-from rules._fields import EventTypeSpec, FieldSpec
+from rules._fields import EventTypeSpec, FieldSpec, person_ref
 from rules.compiling import CompiledRules, compile_rules
 from rules.errors import RuleIssue, RulesError
 from rules.loading import failing_tests, load_rules, load_rules_text
@@ -91,4 +91,5 @@ __all__ = [
     "load_rules",
     "load_rules_text",
     "period_keys",
+    "person_ref",
 ]

@@ -25,8 +25,7 @@ import msgspec
 from engine.people.directory import resolve_employees
 from engine.scoring.review import Case, Decisions
 from engine.storage.database import Database
-from rules import CompiledRules
-from rules._fields import person_ref
+from rules import CompiledRules, person_ref
 from rules.integrity import (
     Edge,
     IntegrityRules,
@@ -38,9 +37,6 @@ from rules.integrity import (
 )
 
 __all__ = ["COUNT", "IntegrityPass", "Verdict"]
-
-#: (points, kind, rule_id, rule_version, reasons) as score.py builds an event's lines.
-Line = tuple[int, str, str | None, str | None, list[str]]
 
 
 class Verdict(msgspec.Struct):

@@ -104,6 +104,12 @@ def test_hr_approves_a_hold_and_the_points_count(api: Api) -> None:
         "SELECT actor, summary FROM \"audit_entry\" WHERE action = 'review.decided'"
     )
     assert audit == [("hr-admin", "hold approved for employee 1")]
+    # A share from the day before arrives late: the employee is re-scored, the approved hold still counts once.
+    send(
+        api, event("before", "share", "2026-11-17T09:00:00Z", content_id="y", content_kind="owned")
+    )
+    api.score()
+    assert points_of(api) == 60 + 12
     replayed_equals_live(api)
     # Later events of the approved day count from now on.
     send(
@@ -111,7 +117,7 @@ def test_hr_approves_a_hold_and_the_points_count(api: Api) -> None:
         event("late-post", "share", "2026-11-18T20:00:00Z", content_id="x", content_kind="owned"),
     )
     api.score()
-    assert points_of(api) == 60  # the cap of the day is already reached
+    assert points_of(api) == 60 + 12  # the cap of the day is already reached
     replayed_equals_live(api)
 
 
@@ -162,6 +168,15 @@ def test_a_shoutout_ring_is_flagged_and_counts(api: Api) -> None:
     r = api.client.post(f"/v1/review/{case['id']}/reject", headers=api.hr())
     assert r.status_code == 200, r.text
     assert points_of(api, "E1") == 0
+    # An earlier shoutout for E1 arrives late: E1 is re-scored, the rejected ring still earns nothing.
+    send(
+        api,
+        event(
+            "s0", "shoutout_received", "2026-11-01T09:00:00Z", "E1", giver="E4", value="ownership"
+        ),
+    )
+    api.score()
+    assert points_of(api, "E1") == 5
     replayed_equals_live(api)
 
 

@@ -285,10 +285,12 @@ def _scored_events(db: Database, book: RuleBook, employees: list[int]) -> dict[i
 def _ledger_sums(
     db: Database, employees: list[int]
 ) -> dict[int, dict[tuple[int, str | None], int]]:
-    """Points the ledger holds per employee and (event, rule), from scoring (not HR's entries)."""
+    """Points the ledger holds per employee and (event, rule): from scoring, and from HR's review decisions
+    (an approved hold's points, a rejected flag's take-back), which the re-score reproduces from the decision.
+    Adjustments name no event and stay out."""
     rows = db.query_in(
         'SELECT employee, event, rule_id, SUM(points) FROM "ledger_entry" WHERE employee IN ({in}) '
-        "AND event IS NOT NULL AND kind IN ('rule', 'badge', 'integrity', 'rescore') "
+        "AND event IS NOT NULL AND kind IN ('rule', 'badge', 'integrity', 'rescore', 'review') "
         "GROUP BY employee, event, rule_id",
         employees,
     )

@@ -376,12 +376,19 @@ def decide(
                 [f"held, then {why}: no points"],
             )
         elif kind == "flag" and not approve:
+            # What the events hold now, whatever wrote it (scoring, a re-score, a hold's take-back).
             taken = db.query_in(
-                "SELECT employee, points, kind, event, rule_id, rule_version, ruleset_version, reasons, "
-                "occurred_at FROM \"ledger_entry\" WHERE kind = 'rule' AND event IN ({in}) ORDER BY id",
+                "SELECT employee, SUM(points), event, rule_id, MAX(rule_version), MAX(ruleset_version), "
+                'MIN(occurred_at) FROM "ledger_entry" WHERE event IN ({in}) '
+                "AND kind IN ('rule', 'badge', 'integrity', 'rescore') "
+                "GROUP BY employee, event, rule_id ORDER BY event, rule_id",
                 evidence,
             )
-            back = [[e, -int(p), "review", *rest] for e, p, _, *rest in taken]
+            back = [
+                [e, -int(p), "review", event, rule, version, ruleset, "[]", at]
+                for e, p, event, rule, version, ruleset, at in taken
+                if p
+            ]
             _write_entries(db, book, back, why, now, deltas)
         db.execute(
             'UPDATE "review_item" SET status = ?, decided_by = ?, decided_at = ?, note = ? WHERE id = ?',

@@ -53,6 +53,7 @@ __all__ = [
     "close_due_awards",
     "closing_due",
     "find_award_spec",
+    "open_holds",
     "period_months",
     "place_candidates",
 ]
@@ -210,10 +211,10 @@ def period_months(period_key: str) -> list[str]:
     return [f"{year}-{month:02d}" for month in range(first, first + 3)]
 
 
-def _open_holds(db: Database, period_key: str) -> set[int]:
+def open_holds(db: Database, period_key: str) -> set[int]:
     """Employees with a ``hold`` HR has not decided in the period: in the month of a monthly award, in any of
-    the three months of a quarterly one. As ``engine.scoring.review.open_holds``, which this layer cannot
-    import."""
+    the three months of a quarterly one. Not eligible for the award (the review queue, engine.scoring.review,
+    writes the cases; this layer reads them)."""
     return {
         int(r[0])
         for r in db.query_in(
@@ -441,7 +442,7 @@ def close_award(
         _archive_board(db, rules, closing_id, period_key)
         candidates = _candidates(db, rules, award, period_key)
         cooling = _cooling_down(db, rules, award, period_key)
-        held = _open_holds(db, period_key) & candidates.keys()
+        held = open_holds(db, period_key) & candidates.keys()
         status = "shortlisted" if award.approval else "winner"
         rows: list[tuple[Any, ...]] = []
         placed = place_candidates(

@@ -39,7 +39,6 @@ __all__ = [
     "ReviewLine",
     "closed_months",
     "decide",
-    "open_holds",
     "review_items",
 ]
 
@@ -232,17 +231,6 @@ def closed_months(db: Database) -> dict[str, tuple[datetime, str]]:
         if period not in out or at < out[period][0]:
             out[period] = (at, why)
     return out
-
-
-def open_holds(db: Database, period: str | None = None) -> set[int]:
-    """Employees with a hold HR has not decided (in ``period`` when given): not eligible for awards."""
-    where = " AND period = ?" if period else ""
-    rows = db.query(
-        "SELECT DISTINCT employee FROM \"review_item\" WHERE kind = 'hold' AND status = 'open'"
-        + where,
-        [period] if period else [],
-    )
-    return {int(r[0]) for r in rows}
 
 
 class ReviewLine(msgspec.Struct, frozen=True):

@@ -27,9 +27,8 @@ from engine.rewards.awards import (
     close_award,
     closing_due,
     find_award_spec,
-    period_months,
+    open_holds,
 )
-from engine.scoring.review import open_holds
 from rules.periods import period_label, previous_period
 
 __all__ = ["MonthClosePage"]
@@ -64,10 +63,7 @@ class MonthClosePage(PageController):
                 (award.id, key),
             )
             results = award_results(db, closing[0][0]) if closing else []
-            held: set[int] = set()
-            if not closing:
-                for month in period_months(key):
-                    held |= open_holds(db, month)
+            held = set() if closing else open_holds(db, key)
             recent_keys = [current]
             for _ in range(3):
                 recent_keys.append(

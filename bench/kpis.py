@@ -106,6 +106,7 @@ def load_events(db: Database, roster: list[dict[str, str]], events: int) -> tupl
                     at,
                     encode(e["attributes"]).decode(),
                     "done",
+                    None,
                 )
             )
             if e["type"] == "shoutout_received" and (to := ids.get(e["employee"])) is not None:

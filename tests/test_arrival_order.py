@@ -1,6 +1,6 @@
 """The ledger is a function of the set of events, not of their arrival order (issue 17).
 
-One set of demo events (shares of the same posts again, reactions up to the daily caps, clicks with `once`,
+One set of demo events (shares of the same posts again, near-duplicate re-sends, reactions up to the daily caps, clicks with `once`,
 trainings, badges) is sent in a random order, in random batches, each batch scored before the next arrives, so
 events keep arriving earlier than ones already scored. Every employee's total, every standing and every badge
 must equal one in-order pass over the same events. On SQLite (many orders) and PostgreSQL (a few).
@@ -9,7 +9,7 @@ must equal one in-order pass over the same events. On SQLite (many orders) and P
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +30,8 @@ from tests.conftest import RULES_PATH
 
 ROSTER = generate_roster(12, seed=3)
 START = datetime(2026, 11, 2, tzinfo=UTC)
-#: Without its near-duplicate window: which of two near-duplicates intake keeps depends on arrival (documented).
-RULES_TEXT = "".join(
-    line for line in RULES_PATH.read_text().splitlines(keepends=True) if "dedupe:" not in line
-)
+#: The default program, near-duplicate windows (`dedupe:`) included.
+RULES_TEXT = RULES_PATH.read_text()
 
 
 def _events() -> list[dict[str, Any]]:
@@ -44,6 +42,15 @@ def _events() -> list[dict[str, Any]]:
         if key not in seen:  # the stream resends some: one copy here, the order is what this tests
             seen.add(key)
             out.append(event)
+    # Every fifth share sent again under new ids 6 and 12 minutes later: a chain of near-duplicates, each
+    # within the 10-minute window of the one before, whose fate must not depend on which arrives first.
+    shares = [e for e in out if e["type"] == "share"][::5]
+    for event in shares:
+        at = datetime.fromisoformat(event["occurred_at"])
+        for minutes in (6, 12):
+            again = {**event, "id": f"{event['id']}-again-{minutes}"}
+            again["occurred_at"] = (at + timedelta(minutes=minutes)).isoformat()
+            out.append(again)
     return out
 
 
@@ -156,4 +163,27 @@ def test_a_late_share_rescores_its_employee_with_a_reason(tmp_path: Path) -> Non
     assert total == 10 + 5 + 3  # 2.5 rounds half up
     assert [(event, points) for event, points, _ in rescores] == [("s2", -5), ("s3", -2)]
     assert all("re-scored: an earlier share arrived late" in reasons for _, _, reasons in rescores)
+    db.close()
+
+
+def test_after_a_re_score_the_batch_s_own_events_count_as_scored(tmp_path: Path) -> None:
+    """A batch that re-scores also scores its own later events: an event arriving next that is earlier than
+    those is late again. (It once was not: the employee's latest scored time left the batch's events out, so
+    the 11:00 share below was scored as the fourth share instead of the third.)"""
+    db = fresh(f"sqlite:///{tmp_path / 'p.sqlite'}", tmp_path)
+    employee = ROSTER[0]["external_id"]
+
+    def share(hour: int) -> dict[str, Any]:
+        return {"source": "t", "id": f"s{hour}", "type": "share", "employee": employee,
+                "occurred_at": f"2026-11-03T{hour:02d}:00:00Z",
+                "attributes": {"content_id": "p1", "content_kind": "curated"}}  # fmt: skip
+
+    score_in(db, [[share(10)], [share(9), share(12)], [share(11)]])
+    points = dict(
+        db.query(
+            'SELECT e.external_id, SUM(l.points) FROM "ledger_entry" l JOIN "event" e ON e.id = l.event '
+            "GROUP BY e.external_id"
+        )
+    )
+    assert points == {"s9": 10, "s10": 5, "s11": 3, "s12": 0}
     db.close()

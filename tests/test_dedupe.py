@@ -1,8 +1,9 @@
 """Near-duplicates at intake (issue 16): the same share re-sent under new ids counts once.
 
 The default program declares ``share: dedupe: {key: [content_id, network], within_minutes: 10}``: a share of the
-same post on the same network by the same employee less than 10 minutes after a stored one is a duplicate, not
-stored and answered as a repeated event id is. The suite's clock stands at 2026-11-20 09:00 UTC (conftest).
+same post on the same network by the same employee less than 10 minutes after another one is a duplicate:
+answered as a repeated event id is, stored, and marked `duplicate` by scoring. Which shares count depends on the
+set of shares, never on the order they arrive in (issue 17). The suite's clock stands at 2026-11-20 09:00 UTC (conftest).
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ import pytest
 from test_api import Api, sample
 from test_fair_play import points_of, send, stored
 
+from engine import clock
+from engine.people.roster import RosterRow, import_roster
 from engine.scoring.intake import accept_events
 from engine.scoring.replay import replay
 from engine.scoring.rulesets import load_rulebook, publish
+from engine.scoring.score import process_pending
 from engine.storage.database import Database, DatabaseConfig, open_database
 from rules import load_rules
 
@@ -54,6 +58,11 @@ def test_the_default_program_dedupes_shares() -> None:
     assert (dedupe.key, dedupe.within_minutes) == (("content_id", "network"), 10)
 
 
+def kept(api: Api) -> int:
+    """Stored events that are not near-duplicates."""
+    return int(api.db.query("SELECT COUNT(*) FROM \"event\" WHERE status != 'duplicate'")[0][0])
+
+
 def twenty_shares() -> list[dict[str, Any]]:
     """One share re-sent 20 times under new ids, 20 seconds apart (6 minutes 20 in all)."""
     return [share(f"again-{n}", timedelta(seconds=20 * n)) for n in range(20)]
@@ -65,19 +74,21 @@ def test_the_same_share_sent_twenty_times_counts_once(api: Api, requests: int) -
     size = len(events) // requests
     results = [r for i in range(0, len(events), size) for r in send(api, *events[i : i + size])]
     assert [r["status"] for r in results] == ["accepted"] + ["duplicate"] * 19
-    assert stored(api) == 1
     api.score()
+    assert stored(api) == 20 and kept(api) == 1
     assert points_of(api) == 10  # one curated share (rule share: 10 × 1.0)
 
-    # 11 minutes after the stored one: a new share of the post (the re-share decay halves it), though it is
-    # less than 10 minutes after the last duplicate: only stored events count.
-    (later,) = send(api, share("later", timedelta(minutes=11)))
+    # 11 minutes after the first but less than 10 after the last re-send: still the same share.
+    (again,) = send(api, share("again-later", timedelta(minutes=11)))
+    assert again["status"] == "duplicate"
+    # 10 minutes after the last one: a new share of the post (the re-share decay halves it).
+    (later,) = send(api, share("later", timedelta(minutes=21)))
     assert later["status"] == "accepted"
     api.score()
-    assert stored(api) == 2 and points_of(api) == 10 + 5
+    assert kept(api) == 2 and points_of(api) == 10 + 5
 
-    replay(api.db)  # duplicates were never stored: a replay gives the same points
-    assert points_of(api) == 15
+    replay(api.db)  # scoring decides near-duplicates the same way again
+    assert points_of(api) == 15 and kept(api) == 2
 
 
 def test_what_is_not_a_near_duplicate(api: Api) -> None:
@@ -128,26 +139,47 @@ def test_a_near_duplicate_webhook_is_answered_as_a_retry(api: Api) -> None:
     again = api.webhook("advocacy-tool", json.dumps(payload).encode(), "msg_share_2")
     assert again.status_code == 200, again.text
     assert again.json()["status"] == "duplicate"
-    assert stored(api) == 1
+    api.score()
+    assert kept(api) == 1
 
 
-def test_a_chain_is_decided_by_arrival_order(api: Api) -> None:
-    """10:00, 10:08, 10:16 with a 10-minute window: each within the window of the one before. What is
-    stored depends on which arrives first (the limitation the intake docstring names)."""
+def test_a_chain_is_decided_by_the_set_not_the_arrival_order(api: Api) -> None:
+    """10:00, 10:08, 10:16 with a 10-minute window: each is within the window of the one before, so only 10:00
+    counts, whichever arrives first. Intake answers what it can already see; scoring decides the rest."""
     in_order = send(
         api,
         share("a0", timedelta(0)),
         share("a8", timedelta(minutes=8)),
         share("a16", timedelta(minutes=16)),
     )
-    assert [r["status"] for r in in_order] == ["accepted", "duplicate", "accepted"]
+    assert [r["status"] for r in in_order] == ["accepted", "duplicate", "duplicate"]
+    api.score()
+    in_order_points = points_of(api)
+    assert in_order_points == 10
+
     middle_first = send(
         api,
         share("b8", timedelta(minutes=8), content="post_312"),
-        share("b0", timedelta(0), content="post_312"),
         share("b16", timedelta(minutes=16), content="post_312"),
     )
-    assert [r["status"] for r in middle_first] == ["accepted", "duplicate", "duplicate"]
+    assert [r["status"] for r in middle_first] == ["accepted", "duplicate"]
+    api.score()  # b8 is scored: nothing earlier is known yet
+    assert points_of(api) == 2 * in_order_points
+    # The earliest share arrives last: b8 becomes its near-duplicate and its points are taken back.
+    (first,) = send(api, share("b0", timedelta(0), content="post_312"))
+    assert first["status"] == "accepted"
+    api.score()
+    assert points_of(api) == 2 * in_order_points
+    statuses = dict(api.db.query('SELECT external_id, status FROM "event"'))
+    assert [statuses[k] for k in ("b0", "b8", "b16")] == ["done", "duplicate", "duplicate"]
+    (reason,) = api.db.query("SELECT reason FROM \"event\" WHERE external_id = 'b8'")[0]
+    assert reason == "near-duplicate: the same key less than 10 minutes earlier"
+    rescored = api.db.query(
+        'SELECT l.points, l.reasons FROM "ledger_entry" l JOIN "event" e ON e.id = l.event '
+        "WHERE e.external_id = 'b8' AND l.kind = 'rescore'"
+    )
+    assert [points for points, _ in rescored] == [-10]
+    assert "an earlier share arrived late" in rescored[0][1]
 
 
 # -- the storage layer on both databases -------------------------------------------------------------------------
@@ -160,15 +192,16 @@ def test_intake_dedupes_on_both_databases(db: Database) -> None:
     statuses = [o.status for o in accept_events(db, events[:10], rules)]
     statuses += [o.status for n in range(10, 20) for o in accept_events(db, [events[n]], rules)]
     assert statuses == ["accepted"] + ["duplicate"] * 19
-    (later,) = accept_events(db, [share("later", timedelta(minutes=11))], rules)
+    (later,) = accept_events(db, [share("later", timedelta(minutes=17))], rules)
     assert later.status == "accepted"
+    # All stored (scoring marks near-duplicates; this database has no roster, so they wait parked), one key.
     rows = db.query('SELECT external_id, dedupe_key FROM "event" ORDER BY occurred_at')
-    assert [r[0] for r in rows] == ["again-0", "later"]
-    assert rows[0][1] == rows[1][1] and len(rows[0][1]) == 32
+    assert [r[0] for r in rows] == [f"again-{n}" for n in range(20)] + ["later"]
+    assert len({r[1] for r in rows}) == 1 and len(rows[0][1]) == 32
 
 
-def test_concurrent_intakes_store_a_near_duplicate_once(postgres_url: str) -> None:
-    """API processes storing the same share under new ids at the same moment: one of them stores it."""
+def test_concurrent_intakes_keep_one_share(postgres_url: str) -> None:
+    """API processes storing the same share under new ids at the same moment: one of them counts."""
     setup = open_database(DatabaseConfig(url=postgres_url))
     publish(setup, RULES_PATH)
     senders = 6
@@ -194,6 +227,18 @@ def test_concurrent_intakes_store_a_near_duplicate_once(postgres_url: str) -> No
     for t in threads:
         t.join()
     assert not problems, problems
-    assert sorted(statuses) == ["accepted"] + ["duplicate"] * (senders - 1)
-    assert setup.query('SELECT COUNT(*) FROM "event"') == [(1,)]
+    # An answer is what intake could tell when it stored the share: the first to store hears "accepted", and
+    # so does any later sender whose share occurred before every share stored so far.
+    assert "accepted" in statuses and len(statuses) == senders
+    assert setup.query('SELECT COUNT(DISTINCT dedupe_key), COUNT(*) FROM "event"') == [(1, senders)]
+    # Scoring decides from the set: only the earliest share counts.
+    import_roster(
+        setup,
+        [RosterRow.from_record({"external_id": "E1", "email": "e1@example.com", "name": "E"})],
+    )
+    with clock.pinned(FIRST + timedelta(hours=1)):
+        process_pending(setup, load_rulebook(setup))
+    assert setup.query("SELECT external_id FROM \"event\" WHERE status != 'duplicate'") == [
+        ("racer-0",)
+    ]
     setup.close()

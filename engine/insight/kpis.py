@@ -229,7 +229,9 @@ class _Queries:
             f"COALESCE(SUM(CASE WHEN type = ? AND NOT {self._true(c.bot_field)} THEN 1 ELSE 0 END), 0), "
             f"COALESCE(SUM(CASE WHEN type = ? AND {self._text(c.stage_field)} = ? THEN 1 ELSE 0 END), 0), "
             f"COALESCE(SUM(CASE WHEN type = ? AND {self._text(c.stage_field)} = ? THEN 1 ELSE 0 END), 0) "
-            'FROM "event" WHERE occurred_at >= ? AND occurred_at < ? AND type IN (?, ?, ?, ?)'
+            'FROM "event" WHERE occurred_at >= ? AND occurred_at < ? AND type IN (?, ?, ?, ?) '
+            # A near-duplicate (engine.scoring.near_duplicates) is the same share sent again, not another.
+            "AND status != 'duplicate'"
         )
         self.events_params = [
             c.share_type,
@@ -280,7 +282,8 @@ class _Queries:
         return [
             ref
             for (ref,) in db.query(
-                f'SELECT DISTINCT employee_ref FROM "event" WHERE {since}occurred_at < ?{self.not_internal}',
+                f'SELECT DISTINCT employee_ref FROM "event" WHERE {since}occurred_at < ?{self.not_internal} '
+                "AND status != 'duplicate'",
                 [*params, *self.config.internal_sources],
             )
         ]

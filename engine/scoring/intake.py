@@ -4,13 +4,9 @@ Intake only checks and stores; scoring happens later in ``engine.scoring.score``
 program's event types here so a tool hears about a wrong field at once (a 4xx naming it), not after the fact.
 A rejected event is not stored: the tool fixes it and sends it again under the same id.
 
-Near-duplicates: of an event type with ``dedupe: {key: [...], within_minutes: N}`` in rules.yaml, an event of the
-same employee with the same key fields as an event already stored, or earlier in the same batch, and less than N
-minutes apart from it is a duplicate: not stored, answered as a repeated id is (the same share re-sent under new
-ids earns once). Only stored events count, so in a chain of events each within the window of the one before
-(10:00, 10:08, 10:16 with a 10-minute window) the order of arrival decides the middle one and with it the others:
-arriving in that order, 10:08 is a duplicate of 10:00 and 10:16 is stored; arriving as 10:08 first, 10:00 and
-10:16 are both its duplicates. Replay reads the stored events, so it agrees with whatever intake decided.
+Near-duplicates (``dedupe:`` in rules.yaml, engine.scoring.near_duplicates): an event less than the window after
+another of the same employee and key is answered as a repeated id is (the same share re-sent under new ids earns
+once). It is stored all the same, and scoring marks it ``duplicate``: the events after it are compared with it.
 """
 
 from __future__ import annotations
@@ -31,6 +27,7 @@ import msgspec
 from engine import clock
 from engine.defaults import BATCH_SIZE
 from engine.people.directory import resolve_employees, shard_of
+from engine.scoring.near_duplicates import Keyed, near_duplicates
 from engine.settings import settings
 from engine.storage.database import Database
 from rules import CompiledRules
@@ -221,38 +218,23 @@ def _near_duplicates(
     db: Database,
     fresh: dict[EventKey, tuple[int, IncomingEvent]],
     dedupe: dict[EventKey, tuple[str, int]],
-) -> list[EventKey]:
-    """The events of ``dedupe`` that are near-duplicates of a stored event or of one before them in the batch
-    (same key, less than the window apart). One look-up for the batch, in its transaction."""
-    hashes = sorted({h for h, _ in dedupe.values()})
+) -> set[EventKey]:
+    """The events of ``dedupe`` that are already near-duplicates (engine.scoring.near_duplicates). One look-up
+    for the batch, in its transaction."""
     if db.dialect == "postgres":
         # Another process may be storing one of these keys right now: wait for it, then read what it stored.
         # (SQLite's BEGIN IMMEDIATE already lets one writer in at a time.) Sorted: no two wait on each other.
-        locks = sorted({int(h[:8], 16) - 2**31 for h in hashes})
+        locks = sorted({int(h[:8], 16) - 2**31 for h, _ in dedupe.values()})
         db.execute(
             "SELECT pg_advisory_xact_lock(?::int, k) FROM unnest(?::int[]) AS k",
             [DEDUPE_LOCK_SPACE, locks],
         )
-    times = [fresh[key][1].occurred_at for key in dedupe]
-    widest = timedelta(minutes=max(minutes for _, minutes in dedupe.values()))
-    stored: dict[str, list[datetime]] = {}
-    for h, at in db.query_in(
-        'SELECT dedupe_key, occurred_at FROM "event" '
-        "WHERE occurred_at > ? AND occurred_at < ? AND dedupe_key IN ({in})",
-        hashes,
-        [db.ts(min(times) - widest), db.ts(max(times) + widest)],
-    ):
-        stored.setdefault(h, []).append(db.read_ts(at))
-    found = []
-    for key, (h, minutes) in dedupe.items():
-        at = fresh[key][1].occurred_at
-        window = timedelta(minutes=minutes)
-        kept = stored.setdefault(h, [])
-        if any(abs(at - other) < window for other in kept):
-            found.append(key)
-        else:
-            kept.append(at)  # stored with this batch: the batch's later events are compared with it
-    return found
+    keys = list(dedupe)
+    items = [
+        Keyed(h, fresh[key][1].occurred_at, key[0], key[1], timedelta(minutes=minutes))
+        for key, (h, minutes) in dedupe.items()
+    ]
+    return {keys[n] for n in near_duplicates(db, items)}
 
 
 def accept_events(
@@ -314,11 +296,9 @@ def accept_events(
             dedupe[key][0] if key in dedupe else None,
         )
     with db.transaction():
-        if dedupe:
-            for key in _near_duplicates(db, fresh, dedupe):
-                i, ev = fresh.pop(key)
-                del by_key[key]
-                outcomes[i] = EventOutcome(first_index + i, ev.id, "duplicate")
+        # Near-duplicates are answered as such but stored to be scored: the events after them are compared with
+        # them too, and one that arrives late re-scores its employee like any other (scoring marks it).
+        near = _near_duplicates(db, fresh, dedupe) if dedupe else set()
         rows = list(by_key.values())
         # Insert first and ask only if something was already there: the common case costs no look-up, and
         # ON CONFLICT keeps an event once even when another process stores it at the same moment.
@@ -343,10 +323,11 @@ def accept_events(
                 )
                 mine.update((source, r[0]) for r in found)
     for (key, (i, ev)), row in zip(fresh.items(), rows, strict=True):
-        if mine is None or key in mine:
-            outcomes[i] = EventOutcome(first_index + i, ev.id, "accepted", shard=row[4])
-        else:
+        if mine is not None and key not in mine:  # stored before: a repeated id
             outcomes[i] = EventOutcome(first_index + i, ev.id, "duplicate")
+        else:  # a near-duplicate is stored and scored (marked) like any other
+            said: Literal["accepted", "duplicate"] = "duplicate" if key in near else "accepted"
+            outcomes[i] = EventOutcome(first_index + i, ev.id, said, shard=row[4])
     return [o for o in outcomes if o is not None]
 
 
@@ -431,10 +412,9 @@ class IntakeWriter:
         self._thread.join(10)
 
     def _run(self) -> None:
-        from engine.storage.database import DatabaseConfig, open_database
+        from engine.storage.database import DatabaseConfig, reconnected
 
-        db = open_database(DatabaseConfig(url=self.database_url, migrate=False))
-        db.write_lock = self.write_lock
+        db: Database | None = None
         try:
             while (item := self._queue.get()) is not None:
                 group = [item]
@@ -449,9 +429,23 @@ class IntakeWriter:
                         break
                     group.append(nxt)
                     size += len(nxt[0])
+                try:  # PostgreSQL restarted: a new connection for this group
+                    db = reconnected(db, DatabaseConfig(url=self.database_url, migrate=False))
+                except (
+                    Exception
+                ) as exc:  # still down: these requests hear it (a 503), the next try again
+                    self._fail(group, exc)
+                    continue
+                db.write_lock = self.write_lock
                 self._store(db, group)
         finally:
-            db.close()
+            if db is not None:
+                db.close()
+
+    @staticmethod
+    def _fail(group: list[tuple[list[Any], Future[list[EventOutcome]]]], exc: Exception) -> None:
+        for _, future in group:
+            future.set_exception(exc)
 
     def _store(
         self, db: Database, group: list[tuple[list[Any], Future[list[EventOutcome]]]]
@@ -460,8 +454,7 @@ class IntakeWriter:
         try:
             outcomes = accept_events(db, combined, self.rules(), employee_ids=self.employee_ids)
         except Exception as exc:  # nothing was stored: every waiting request hears it
-            for _, future in group:
-                future.set_exception(exc)
+            self._fail(group, exc)
             return
         start = 0
         for events, future in group:

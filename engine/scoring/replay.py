@@ -39,8 +39,8 @@ def replay(
         db.execute('DELETE FROM "counter"')
         db.execute(
             'UPDATE "event" SET status = ?, reason = NULL, ruleset_version = NULL '
-            "WHERE status IN (?, ?, ?, ?)",
-            ["pending", "done", "parked", "held", "late"],
+            "WHERE status IN (?, ?, ?, ?, ?)",
+            ["pending", "done", "parked", "held", "late", "duplicate"],
         )
         deltas = StandingDeltas()
         for employee_id, points, occurred_raw in db.query(

@@ -28,6 +28,8 @@ from badges.earning import badge_rules
 from engine.boards.standings import StandingDeltas
 from engine.rewards.badges import badge_award_row
 from engine.scoring.integrity import IntegrityPass
+from engine.scoring.near_duplicates import Keyed, near_duplicates
+from engine.scoring.near_duplicates import reason as near_reason
 from engine.scoring.rulesets import RuleBook
 from engine.storage.database import Database
 from rules import CompiledRules
@@ -163,22 +165,25 @@ def rescore_late(
     db: Database,
     book: RuleBook,
     late: dict[int, list[Prepared]],
+    late_types: dict[int, set[str]],
     counters: dict[int, dict[str, float]],
     integrity: IntegrityPass,
     batch: BatchWriter,
 ) -> None:
-    """Score each ``late`` employee again (their batch events given); their new counters go to ``counters``.
+    """Score each ``late`` employee again (their batch events to score given, and the types of all their late
+    events, near-duplicates included); their new counters go to ``counters``.
 
     The reads are one query each for the whole batch (refs, earlier events, ledger sums), so many late
     employees cost a few queries, not a few per employee."""
     employees = sorted(late)
-    earlier = _scored_events(db, book, employees)
+    earlier, duplicates = _scored_events(db, book, employees)
     sums = _ledger_sums(db, employees)
     integrity.decisions.load(employees)
     for employee in employees:
         counters[employee] = _rescore(
-            book, employee, late[employee], earlier.get(employee, []), sums.get(employee, {}),
-            counters.get(employee, {}), integrity, batch,
+            book, employee, late[employee], late_types[employee], earlier.get(employee, []),
+            duplicates.get(employee, []),
+            sums.get(employee, {}), counters.get(employee, {}), integrity, batch,
         )  # fmt: skip
 
 
@@ -186,16 +191,18 @@ def _rescore(
     book: RuleBook,
     employee: int,
     batch_events: list[Prepared],
+    late_types: set[str],
     earlier: list[Prepared],
+    duplicates: list[tuple[Prepared, str]],
     had: dict[tuple[int, str | None], int],
     stored_state: dict[str, float],
     integrity: IntegrityPass,
     batch: BatchWriter,
 ) -> dict[str, float]:
     """Score ``employee`` again from their first event, the batch's late ones in their place; returns their
-    new counters. Earlier events get ``rescore`` entries for any difference, the batch's events their rows."""
+    new counters. Earlier events get ``rescore`` entries for any difference, the batch's events their rows;
+    ``duplicates`` (earlier events the late ones made near-duplicates) lose what they had."""
     events = sorted([*earlier, *batch_events], key=lambda p: p.order)
-    late_types = sorted({p.etype for p in batch_events})
     integrity.rescoring(employee)
     state: dict[str, float] = {}
     new_sums: dict[tuple[int, str | None], list[Any]] = {}  # (event, rule) -> [points, a row]
@@ -217,11 +224,15 @@ def _rescore(
                 new_sums[(row[3], row[4])] = [row[1], row]
             else:
                 got[0] += row[1]
-        state[SCORED_UNTIL] = max(state.get(SCORED_UNTIL, float("-inf")), p.occurred.timestamp())
+    if events:  # the batch's events too: a later batch's event earlier than them is late again
+        state[SCORED_UNTIL] = events[-1].occurred.timestamp()
     why = msgspec.json.encode(
-        [f"re-scored: an earlier {' / '.join(late_types)} arrived late"]
+        [f"re-scored: an earlier {' / '.join(sorted(late_types))} arrived late"]
     ).decode()
     by_event = {p.event_id: p for p in earlier}
+    for p, near in duplicates:
+        by_event[p.event_id] = p
+        old_statuses[p.event_id] = ("duplicate", near, p.rules.version)
     for event, rule_id in sorted(new_sums.keys() | had.keys(), key=lambda k: (k[0], k[1] or "")):
         points, sample = new_sums.get((event, rule_id), (0, None))
         delta = points - had.get((event, rule_id), 0)
@@ -239,8 +250,11 @@ def _rescore(
     return state
 
 
-def _scored_events(db: Database, book: RuleBook, employees: list[int]) -> dict[int, list[Prepared]]:
-    """The employees' events scored so far (done or held under a ruleset), ready to score again."""
+def _scored_events(
+    db: Database, book: RuleBook, employees: list[int]
+) -> tuple[dict[int, list[Prepared]], dict[int, list[tuple[Prepared, str]]]]:
+    """The employees' events scored so far (done or held under a ruleset), ready to score again; apart, those
+    that are near-duplicates now (of a late event, or of one a late event made a duplicate), with the reason."""
     who: dict[str, int] = {}
     for employee, external, email in db.query_in(
         'SELECT id, external_id, email FROM "employee" WHERE id IN ({in})', employees
@@ -249,13 +263,15 @@ def _scored_events(db: Database, book: RuleBook, employees: list[int]) -> dict[i
         if email:
             who[email] = who[email.lower()] = employee
     rows = db.query_in(
-        'SELECT id, type, occurred_at, attributes, source, external_id, employee_ref FROM "event" '
+        "SELECT id, type, occurred_at, attributes, source, external_id, employee_ref, dedupe_key "
+        'FROM "event" '
         "WHERE status IN ('done', 'held') AND ruleset_version IS NOT NULL AND employee_ref IN ({in})",
         sorted(who),
     )
     decode = msgspec.json.decode
     out: dict[int, list[Prepared]] = {}
-    for event_id, etype, occurred_raw, attrs_raw, source, external, ref in rows:
+    keyed: list[tuple[Keyed, Prepared]] = []
+    for event_id, etype, occurred_raw, attrs_raw, source, external, ref, dedupe in rows:
         occurred = db.read_ts(occurred_raw)
         rules = book.for_time(occurred)
         if rules is None or etype not in rules.event_types:
@@ -264,22 +280,27 @@ def _scored_events(db: Database, book: RuleBook, employees: list[int]) -> dict[i
             etype, decode(attrs_raw) if isinstance(attrs_raw, str | bytes) else attrs_raw
         )
         cases = integrity_rules(rules).cases(etype, attrs, occurred)
-        employee = who[ref]
-        out.setdefault(employee, []).append(
-            Prepared(
-                int(event_id),
-                etype,
-                employee,
-                occurred,
-                db.ts(occurred),
-                attrs,
-                rules,
-                None,
-                cases,
-                (occurred, source, external),
-            )
+        p = Prepared(
+            int(event_id),
+            etype,
+            who[ref],
+            occurred,
+            db.ts(occurred),
+            attrs,
+            rules,
+            None,
+            cases,
+            (occurred, source, external),
         )
-    return out
+        out.setdefault(p.employee, []).append(p)
+        if (k := Keyed.of(rules, etype, dedupe, occurred, source, external)) is not None:
+            keyed.append((k, p))
+    duplicates: dict[int, list[tuple[Prepared, str]]] = {}
+    for n in near_duplicates(db, [k for k, _ in keyed]):
+        k, p = keyed[n]
+        duplicates.setdefault(p.employee, []).append((p, near_reason(k.window)))
+        out[p.employee].remove(p)
+    return out, duplicates
 
 
 def _ledger_sums(

@@ -27,6 +27,8 @@ from engine.people.directory import resolve_employees
 from engine.rewards.badges import insert_badge_awards
 from engine.rewards.milestones import queue_milestones
 from engine.scoring.integrity import IntegrityPass
+from engine.scoring.near_duplicates import Keyed, near_duplicates
+from engine.scoring.near_duplicates import reason as near_reason
 from engine.scoring.rescore import SCORED_UNTIL, BatchWriter, Prepared, rescore_late, score_event
 from engine.scoring.review import LEDGER_COLUMNS, Decisions, closed_months
 from engine.scoring.rulesets import RuleBook, load_rulebook
@@ -53,6 +55,8 @@ class ProcessResult:
     #: Events whose points wait for HR: an integrity hold, or a closed month (``late``).
     held: int = 0
     late: int = 0
+    #: Near-duplicates of an event stored after them (engine.scoring.near_duplicates): not scored.
+    duplicates: int = 0
     #: The batch's standings changes, once committed: in-memory and Redis boards apply them.
     deltas: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -84,7 +88,8 @@ def process_batch(
                 db.execute("SELECT pg_advisory_xact_lock(?, ?)", [SHARD_LOCK_SPACE, shard])
         rows = db.query(
             # status is a literal so the planner uses the partial indexes event_pending(_shard).
-            "SELECT id, type, employee_ref, occurred_at, attributes, received_at, source, external_id "
+            "SELECT id, type, employee_ref, occurred_at, attributes, received_at, source, external_id, "
+            "dedupe_key "
             'FROM "event" '
             "WHERE status = 'pending'"
             f"{in_shard} ORDER BY occurred_at, source, external_id LIMIT ?",
@@ -116,7 +121,18 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
     # (status, reason, ruleset version) -> event ids: one UPDATE per group instead of one per event.
     statuses: defaultdict[tuple[str, str | None, str | None], list[int]] = defaultdict(list)
     wanted: set[str] = set()
-    for event_id, etype, ref, occurred_raw, attrs_raw, received_raw, source, external in rows:
+    keyed: list[tuple[Keyed, Prepared]] = []
+    for (
+        event_id,
+        etype,
+        ref,
+        occurred_raw,
+        attrs_raw,
+        received_raw,
+        source,
+        external,
+        dedupe,
+    ) in rows:
         member = members.get(ref)
         if member is None:
             statuses[("parked", f"unknown employee {ref!r}", None)].append(event_id)
@@ -167,20 +183,33 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
         # The employee goes last: keys of one cap and day sort together, so a batch dirties few index pages.
         wanted.update(k + suffix for k in keys)
         wanted.add(f"{SCORED_UNTIL}{suffix}")
-        prepared.append(
-            Prepared(
-                event_id,
-                etype,
-                member.id,
-                occurred,
-                occurred_raw,
-                attrs,
-                rules,
-                late_note,
-                cases,
-                (occurred, source, external),
-            )
+        p = Prepared(
+            event_id,
+            etype,
+            member.id,
+            occurred,
+            occurred_raw,
+            attrs,
+            rules,
+            late_note,
+            cases,
+            (occurred, source, external),
         )
+        prepared.append(p)
+        if (k := Keyed.of(rules, etype, dedupe, occurred, source, external)) is not None:
+            keyed.append((k, p))
+
+    # Near-duplicates (engine.scoring.near_duplicates) are not scored, but one that arrived late still re-scores
+    # its employee below: the shares after it may be near-duplicates of it.
+    duplicates: list[Prepared] = []
+    if keyed:
+        near = {id(keyed[n][1]) for n in near_duplicates(db, [k for k, _ in keyed])}
+        for k, p in keyed:
+            if id(p) in near:
+                statuses[("duplicate", near_reason(k.window), p.rules.version)].append(p.event_id)
+                duplicates.append(p)
+        result.duplicates += len(duplicates)
+        prepared = [p for p in prepared if id(p) not in near]
 
     stored: dict[str, float] = {}
     if wanted:
@@ -200,8 +229,8 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
     # An employee with an event earlier than one already scored is scored again from their first event
     # (engine.scoring.rescore): caps, once, repeats, badges and signals then see the events in time order.
     first: dict[int, datetime] = {}
-    for p in prepared:
-        first.setdefault(p.employee, p.occurred)
+    for p in [*prepared, *duplicates]:
+        first[p.employee] = min(p.occurred, first.get(p.employee, p.occurred))
     late = {
         emp
         for emp, at in first.items()
@@ -218,10 +247,15 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
         state[SCORED_UNTIL] = max(state.get(SCORED_UNTIL, float("-inf")), p.occurred.timestamp())
     if late:
         mine: dict[int, list[Prepared]] = {emp: [] for emp in late}
+        types: dict[int, set[str]] = {emp: set() for emp in late}
         for p in prepared:
             if p.employee in late:
+                types[p.employee].add(p.etype)
                 mine[p.employee].append(p)
-        rescore_late(db, book, mine, counters, integrity, batch)
+        for p in duplicates:
+            if p.employee in late:
+                types[p.employee].add(p.etype)
+        rescore_late(db, book, mine, types, counters, integrity, batch)
     result.scored += batch.scored
     result.held += batch.held
     result.points += batch.points

@@ -26,6 +26,10 @@ class Health(msgspec.Struct):
     ruleset: str
     #: False for the few seconds after start while the current periods' boards load into memory.
     boards_warm: bool = True
+    #: Scaled: ``ok`` or ``unavailable`` (events are still taken and queued once it is back); embedded: ``not used``.
+    redis: str = "not used"
+    #: Scaled: RQ workers listening on the scoring queue (0 while Redis is unavailable: unknown).
+    workers: int | None = None
 
 
 class HealthController(Controller):
@@ -33,8 +37,10 @@ class HealthController(Controller):
 
     @get("/health", sync_to_thread=True, exclude_from_auth=True)
     def health(self, state: State) -> Response[Health]:
-        """503 when the database does not answer; ``worker_lag_seconds`` is the age of the oldest pending event."""
+        """503 when the database does not answer; ``degraded`` (200: events are still taken) when Redis does
+        not; ``worker_lag_seconds`` is the age of the oldest pending event."""
         runtime: Runtime = state.runtime
+        redis, workers = runtime.redis_status()
         try:
             pending, lag = runtime.pending()
         except (
@@ -47,17 +53,21 @@ class HealthController(Controller):
                 None,
                 runtime.worker.stats.last_error,
                 runtime.rules.version,
+                redis=redis,
+                workers=workers,
             )
             return Response(body, status_code=503)
         return Response(
             Health(
-                "ok",
+                "degraded" if redis == "unavailable" else "ok",
                 "ok",
                 pending,
                 lag,
                 runtime.worker.stats.last_error,
                 runtime.rules.version,
                 runtime.boards_warm.is_set(),
+                redis,
+                workers,
             )
         )
 

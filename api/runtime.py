@@ -8,7 +8,6 @@ not shared across threads.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -27,7 +26,7 @@ from engine.boards.redis import RedisBoards
 from engine.boards.sql import PERIOD_NAMES, period_key
 from engine.defaults import BOARD_POINTS, BOARDS_CHECK_SECONDS
 from engine.jobs.embedded import EmbeddedWorker, OutboxWorker, WorkerConfig
-from engine.jobs.shards import enqueue_shards
+from engine.jobs.shards import enqueue_shards, listening_workers
 from engine.people.directory import Directory
 from engine.scoring.intake import EventOutcome, IntakeWriter
 from engine.scoring.rulesets import (
@@ -38,7 +37,7 @@ from engine.scoring.rulesets import (
     publish,
 )
 from engine.scoring.score import ProcessResult
-from engine.storage.database import Database, DatabaseConfig, open_database
+from engine.storage.database import Database, DatabaseConfig, open_database, reconnected
 from engine.storage.redis_circuit import RedisCircuit
 from rules import CompiledRules, load_rules
 
@@ -134,15 +133,10 @@ class Runtime:
 
     def db(self) -> Database:
         """This thread's connection; a new one when PostgreSQL dropped the old (a restart, a failover)."""
-        db = getattr(self._local, "db", None)
-        if db is not None and db.lost:
-            with contextlib.suppress(Exception):
-                db.close()
-            db = None
-        if db is None:
-            db = self._local.db = open_database(
-                DatabaseConfig(url=self.config.database_url, migrate=False)
-            )
+        db = self._local.db = reconnected(
+            getattr(self._local, "db", None),
+            DatabaseConfig(url=self.config.database_url, migrate=False),
+        )
         return db
 
     def _scored(self, result: ProcessResult) -> None:
@@ -230,6 +224,17 @@ class Runtime:
             self.outbox.stop()
         if self.intake_writer is not None:
             self.intake_writer.stop()
+
+    def redis_status(self) -> tuple[str, int | None]:
+        """``ok`` with the number of RQ workers listening, ``unavailable``, or ``not used`` (embedded)."""
+        connection = self.redis
+        if connection is None:
+            return "not used", None
+        workers = self.redis_circuit.call(
+            lambda: listening_workers(connection),
+            "/health reports Redis unavailable",
+        )
+        return ("unavailable", None) if workers is None else ("ok", workers)
 
     def pending(self) -> tuple[int, float | None]:
         """Events waiting to be scored, and the age in seconds of the oldest (the worker's lag)."""

@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ __all__ = [
     "find_pg_binary",
     "free_port",
     "postgres_server",
+    "restart_postgres",
     "scratch_database",
 ]
 
@@ -96,18 +98,42 @@ def postgres_server(extra_options: str = "") -> Iterator[str]:
         capture_output=True,
     )
     options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 {PG_OPTIONS} {extra_options}"
-    subprocess.run(
-        [*run_as, pg_ctl, "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start"],
-        check=True,
-        capture_output=True,
-    )
+    start = [
+        *run_as,
+        pg_ctl,
+        "-D",
+        str(data),
+        "-o",
+        options,
+        "-l",
+        str(base / "log"),
+        "-w",
+        "start",
+    ]
+    subprocess.run(start, check=True, capture_output=True)
+    url = f"postgresql://postgres@127.0.0.1:{port}"
+    _running[url] = ([*run_as, pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"], start)
     try:
-        yield f"postgresql://postgres@127.0.0.1:{port}"
+        yield url
     finally:
+        _running.pop(url, None)
         subprocess.run(
             [*run_as, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True
         )
         shutil.rmtree(base, ignore_errors=True)
+
+
+#: Server URL -> (stop, start) commands of the servers ``postgres_server`` runs now.
+_running: dict[str, tuple[list[str], list[str]]] = {}
+
+
+def restart_postgres(server: str, down_seconds: float) -> None:
+    """A fast stop (every connection dropped) of the server ``postgres_server`` yielded, ``down_seconds`` of
+    nothing, and a start on the same port: what a PostgreSQL upgrade or failover looks like to clients."""
+    stop, start = _running[server]
+    subprocess.run(stop, check=True, capture_output=True)
+    time.sleep(down_seconds)
+    subprocess.run(start, check=True, capture_output=True)
 
 
 def create_database(server: str, prefix: str = "t") -> str:

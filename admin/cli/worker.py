@@ -17,13 +17,23 @@ WHY_REDIS = "the scaled worker takes its jobs from Redis (the embedded default n
 def worker(ctx: click.Context, burst: bool) -> None:
     """Score events from the RQ queue, shard by shard (run several, on several machines)."""
     from rq import Queue, SimpleWorker
+    from rq.worker_registration import register
 
     from engine.jobs.reconnect import keep_running, when_back
     from engine.jobs.shards import QUEUE_NAME, sweep
 
     connection = redis_client(WHY_REDIS)
-    # Redis back after an outage (maybe empty): queue the pending shards again at once.
-    when_back(connection, lambda: sweep(open_db(ctx), connection))
+    running: list[SimpleWorker] = []
+
+    def back() -> None:
+        """Redis back after an outage (maybe empty): queue the pending shards again at once, and register this
+        worker again (RQ's worker rides out the outage but an empty Redis forgot it: /health, `rq info`)."""
+        sweep(open_db(ctx), connection)
+        for rq_worker in running:
+            register(rq_worker)
+            rq_worker.heartbeat()
+
+    when_back(connection, back)
 
     def run() -> None:
         # Anything left pending by a crash (or queued in a Redis that restarted empty) is queued again
@@ -35,9 +45,9 @@ def worker(ctx: click.Context, burst: bool) -> None:
         # SimpleWorker: jobs run in this process, which keeps its database connection and compiled rules
         # between jobs (a forking worker would pay for both on every job).
         # with_scheduler: retries waiting out their backoff (RQ's scheduled jobs) are queued again when due.
-        SimpleWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection).work(
-            burst=burst, with_scheduler=True
-        )
+        rq_worker = SimpleWorker([Queue(QUEUE_NAME, connection=connection)], connection=connection)
+        running[:] = [rq_worker]
+        rq_worker.work(burst=burst, with_scheduler=True)
 
     # Redis or PostgreSQL gone: wait for them and go on, never exit (engine.jobs.reconnect).
     keep_running("plaudit worker", run)

@@ -24,7 +24,7 @@ from engine.jobs.background import BackgroundThread
 from engine.rewards.outbox import Connectors, DeliveryConfig, deliver_due, has_messages
 from engine.scoring.rulesets import PublishedRules
 from engine.scoring.score import ProcessResult, process_batch
-from engine.storage.database import Database, DatabaseConfig, open_database
+from engine.storage.database import Database, DatabaseConfig, reconnected
 from rules import CompiledRules
 
 __all__ = ["EmbeddedWorker", "OutboxWorker", "WorkerConfig", "WorkerStats"]
@@ -75,11 +75,15 @@ class EmbeddedWorker(BackgroundThread):
         self._rules = PublishedRules()
 
     def run(self) -> None:
-        db = open_database(DatabaseConfig(url=self.config.database_url, migrate=False))
-        db.write_lock = self.config.write_lock
+        db: Database | None = None
         try:
             while not self.stopping:
                 try:
+                    # A new connection after PostgreSQL restarted; while it is down, this fails and pauses.
+                    db = reconnected(
+                        db, DatabaseConfig(url=self.config.database_url, migrate=False)
+                    )
+                    db.write_lock = self.config.write_lock
                     started = time.perf_counter()
                     with self.config.batch_lock:
                         # A ruleset published by HR (API or CLI) is picked up at the next batch.
@@ -106,7 +110,8 @@ class EmbeddedWorker(BackgroundThread):
                 s.busy_seconds += time.perf_counter() - started
                 s.last_batch_at = time.time()
         finally:
-            db.close()
+            if db is not None:
+                db.close()
 
 
 class OutboxWorker(BackgroundThread):
@@ -131,14 +136,17 @@ class OutboxWorker(BackgroundThread):
         self.connectors.close()
 
     def run(self) -> None:
-        db = self._open_db()
+        db: Database | None = None
         with ThreadPoolExecutor(self._config.threads, thread_name_prefix="plaudit-outbox") as pool:
             while not self.stopping:
                 rules = self._rules()
                 try:
+                    if db is None or db.lost:  # PostgreSQL restarted: a new connection
+                        db = self._open_db()
                     if rules is not None and has_messages(db):
                         deliver_due(db, rules, self.connectors, self._config, pool=pool)
                 except Exception:  # keep delivering: the messages are safe in the database
                     outbox_log.exception("outbox delivery failed; trying again")
                 self.idle(self._idle)
-        db.close()
+        if db is not None:
+            db.close()

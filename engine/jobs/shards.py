@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
-from rq import Queue, Retry
+from rq import Queue, Retry, Worker
 
 from engine.defaults import BATCH_SIZE
 from engine.scoring.rulesets import PublishedRules, RuleBook
@@ -32,6 +32,7 @@ __all__ = [
     "DispatchConfig",
     "WorkerState",
     "enqueue_shards",
+    "listening_workers",
     "retry_failed",
     "score_shard",
     "sweep",
@@ -52,6 +53,11 @@ class DispatchConfig:
     queued_mark_seconds: int = 20
     #: How long failed jobs (dead letters) are kept.
     failure_ttl_seconds: int = 30 * 24 * 3600
+
+
+def listening_workers(connection: redis.Redis) -> int:
+    """How many RQ workers listen on the scoring queue (their heartbeats in Redis): what /health reports."""
+    return int(Worker.count(queue=Queue(QUEUE_NAME, connection=connection)))
 
 
 def enqueue_shards(

@@ -31,6 +31,7 @@ __all__ = [
     "DatabaseConfig",
     "open_database",
     "piccolo_engine",
+    "reconnected",
     "resolve_url",
     "use_database",
 ]
@@ -366,6 +367,18 @@ def open_database(config: DatabaseConfig | str | None = None) -> Database:
     if config.migrate:
         db.migrate()
     return db
+
+
+def reconnected(db: Database | None, config: DatabaseConfig) -> Database:
+    """``db`` while it works, else a new connection: what a long-lived thread calls before each unit of work,
+    so it carries on by itself after PostgreSQL restarted or failed over. Raises while the server is down
+    (the caller answers 503 or pauses, and calls again)."""
+    if db is not None and not db.lost:
+        return db
+    if db is not None:
+        with contextlib.suppress(Exception):
+            db.close()
+    return open_database(config)
 
 
 def _conflict(key: Sequence[str], on_conflict: str) -> str:

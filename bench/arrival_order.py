@@ -3,7 +3,10 @@ in time order and once with 5% of them held back and sent a while later (so they
 already scored and re-score their employees), in the same run on SQLite. Prints events/s of both, the ratio,
 the re-scored employees and the peak RSS; checks that both give the same totals.
 
-    .venv/bin/python bench/arrival_order.py [--events 50000] [--late 0.05] [--behind 10]
+    .venv/bin/python bench/arrival_order.py [--events 50000] [--late 0.05] [--behind 10] [--days 28]
+
+A late event re-scores its employee from the start of its month (a checkpoint), so the cost depends on how much
+of the employee's month was scored already: ``--days 90`` spreads the events over three months.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import resource
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,11 +64,15 @@ def main() -> None:
         default=10,
         help="how many batches after its time a late event is sent",
     )
+    parser.add_argument(
+        "--days", type=int, default=28, help="days the events span, ending 2026-11-28"
+    )
     args = parser.parse_args()
     roster = generate_roster(2000, seed=5)
     seen: set[tuple[str, str]] = set()
     events = []
-    for e in the_first_events(roster, args.events, datetime(2026, 11, 1, tzinfo=UTC), 28, 5):
+    start = datetime(2026, 11, 29, tzinfo=UTC) - timedelta(days=args.days)
+    for e in the_first_events(roster, args.events, start, args.days, 5):
         if (e["source"], e["id"]) not in seen:
             seen.add((e["source"], e["id"]))
             events.append(e)
@@ -89,8 +96,8 @@ def main() -> None:
         "SELECT COUNT(DISTINCT employee), COUNT(*) FROM \"ledger_entry\" WHERE kind = 'rescore'"
     )[0]
     print(
-        f"{len(events)} events, {len(held)} sent late ({args.late:.0%}) {args.behind} batches after their "
-        "time, batches of 1,000, SQLite"
+        f"{len(events)} events over {args.days} days, {len(held)} sent late ({args.late:.0%}) "
+        f"{args.behind} batches after their time, batches of 1,000, SQLite"
     )
     print(f"in order:   {len(events) / ordered_s:>9,.0f} events/s scoring")
     print(f"5% late:    {len(events) / mixed_s:>9,.0f} events/s scoring "

@@ -66,12 +66,13 @@ class IntegrityPass:
         self._rescoring: set[int] = set()
         self._people: dict[str, int] = {}
 
-    def rescoring(self, employee: int) -> None:
-        """``employee`` is scored again from their first event (engine.scoring.rescore): what this pass kept of
-        them goes, their open cases are rebuilt from the events, and take-backs look only at this pass."""
+    def rescoring(self, employee: int, since_month: str | None = None) -> None:
+        """``employee`` is scored again from their first event or the start of ``since_month``
+        (engine.scoring.rescore): what this pass kept of them goes, their open cases of those months are
+        rebuilt from the events, and take-backs look only at this pass (no bucket straddles a month start)."""
         self.scored.pop(employee, None)
         self._rescoring.add(employee)
-        self.decisions.reset(employee)
+        self.decisions.reset(employee, since_month)
 
     # -- rings -------------------------------------------------------------------------------------------
     def prepare_rings(

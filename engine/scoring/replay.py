@@ -37,6 +37,7 @@ def replay(
         )
         db.execute('DELETE FROM "standing"')
         db.execute('DELETE FROM "counter"')
+        db.execute('DELETE FROM "scoring_checkpoint"')
         db.execute(
             'UPDATE "event" SET status = ?, reason = NULL, ruleset_version = NULL '
             "WHERE status IN (?, ?, ?, ?, ?)",

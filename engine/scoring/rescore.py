@@ -2,14 +2,18 @@
 
 Caps, ``once``, repeats, badges and integrity signals depend on the order of an employee's events. Events are
 scored in ``occurred_at`` order within a batch, but a tool may send an event after later ones were scored (a
-retry, an outage, a slow webhook). Then the employee is scored again from their first event, in time order,
-with fresh counters, inside the batch's transaction: each earlier event's points are compared with what the
+retry, an outage, a slow webhook). Then the employee is scored again in time order from the start of the late
+event's month (their counters as they stood then are a *checkpoint*, written by earlier re-scores; without one,
+from their first event with fresh counters), inside the batch's transaction: each earlier event's points are compared with what the
 ledger holds for it, and the difference is written as a ``rescore`` entry ("re-scored: an earlier share
 arrived late"). The ledger stays append-only and explains itself; the totals are those of the events in time
 order, whatever order they arrived in. Only that employee is touched, never a full replay.
 
 Which employee: the counter ``scored_until`` holds the latest ``occurred_at`` scored for them; a batch event
 earlier than it marks them.
+
+Why month starts: no integrity bucket (an hour, a day, a month) straddles one, so the review cases of earlier
+months stay as they are. A program with weekly integrity buckets is re-scored from the first event.
 
 Left as it is: a badge earned under the old order stays earned (its public id may have been shared); a badge the
 new order earns is added.
@@ -35,7 +39,15 @@ from engine.storage.database import Database
 from rules import CompiledRules
 from rules.integrity import SignalCase, integrity_rules
 
-__all__ = ["SCORED_UNTIL", "BatchWriter", "Outcome", "Prepared", "rescore_late", "score_event"]
+__all__ = [
+    "SCORED_UNTIL",
+    "BatchWriter",
+    "LateArrival",
+    "Outcome",
+    "Prepared",
+    "rescore_late",
+    "score_event",
+]
 
 #: The counter (per employee) of the latest occurred_at scored, as a POSIX timestamp.
 SCORED_UNTIL = "scored_until"
@@ -55,6 +67,21 @@ class Prepared(NamedTuple):
     cases: tuple[SignalCase, ...]
     #: The scoring order: (occurred_at, source, external_id).
     order: tuple[Any, ...]
+
+
+class LateArrival(NamedTuple):
+    """What arrived late for one employee: the types (near-duplicates included) and the earliest time."""
+
+    types: set[str]
+    first: datetime
+
+
+class Checkpoint(NamedTuple):
+    """An employee's counters at the start of ``month`` (after every event before it)."""
+
+    month: str
+    since: datetime
+    state: dict[str, float]
 
 
 @dataclass
@@ -140,6 +167,8 @@ class BatchWriter:
     scored: int = 0
     held: int = 0
     points: int = 0
+    #: (employee, month, counters as JSON) written by re-scores.
+    checkpoints: list[tuple[int, str, str]] = field(default_factory=list)
 
     def rows(self, rules: CompiledRules, rows: list[list[Any]]) -> None:
         """Ledger rows, each counted in the periods of its own event's time."""
@@ -165,24 +194,25 @@ def rescore_late(
     db: Database,
     book: RuleBook,
     late: dict[int, list[Prepared]],
-    late_types: dict[int, set[str]],
+    arrivals: dict[int, LateArrival],
     counters: dict[int, dict[str, float]],
     integrity: IntegrityPass,
     batch: BatchWriter,
 ) -> None:
-    """Score each ``late`` employee again (their batch events to score given, and the types of all their late
-    events, near-duplicates included); their new counters go to ``counters``.
+    """Score each ``late`` employee again (their batch events to score given, and what arrived late);
+    their new counters go to ``counters``.
 
-    The reads are one query each for the whole batch (refs, earlier events, ledger sums), so many late
-    employees cost a few queries, not a few per employee."""
+    The reads are one query each for the whole batch (refs, checkpoints, earlier events, ledger sums), so many
+    late employees cost a few queries, not a few per employee."""
     employees = sorted(late)
-    earlier, duplicates = _scored_events(db, book, employees)
+    starts = _checkpoints(db, book, arrivals)
+    earlier, duplicates = _scored_events(db, book, employees, starts)
     sums = _ledger_sums(db, employees)
     integrity.decisions.load(employees)
     for employee in employees:
         counters[employee] = _rescore(
-            book, employee, late[employee], late_types[employee], earlier.get(employee, []),
-            duplicates.get(employee, []),
+            book, employee, late[employee], arrivals[employee].types, starts.get(employee),
+            earlier.get(employee, []), duplicates.get(employee, []),
             sums.get(employee, {}), counters.get(employee, {}), integrity, batch,
         )  # fmt: skip
 
@@ -192,6 +222,7 @@ def _rescore(
     employee: int,
     batch_events: list[Prepared],
     late_types: set[str],
+    start: Checkpoint | None,
     earlier: list[Prepared],
     duplicates: list[tuple[Prepared, str]],
     had: dict[tuple[int, str | None], int],
@@ -199,16 +230,24 @@ def _rescore(
     integrity: IntegrityPass,
     batch: BatchWriter,
 ) -> dict[str, float]:
-    """Score ``employee`` again from their first event, the batch's late ones in their place; returns their
-    new counters. Earlier events get ``rescore`` entries for any difference, the batch's events their rows;
-    ``duplicates`` (earlier events the late ones made near-duplicates) lose what they had."""
+    """Score ``employee`` again from ``start`` (else their first event), the batch's late ones in their place;
+    returns their new counters. Earlier events get ``rescore`` entries for any difference, the batch's events
+    their rows; ``duplicates`` (earlier events the late ones made near-duplicates) lose what they had. Each
+    month the pass enters gets a checkpoint for the next late event."""
     events = sorted([*earlier, *batch_events], key=lambda p: p.order)
-    integrity.rescoring(employee)
-    state: dict[str, float] = {}
+    integrity.rescoring(employee, start.month if start is not None else None)
+    state: dict[str, float] = dict(start.state) if start is not None else {}
+    month_now = start.month if start is not None else None
     new_sums: dict[tuple[int, str | None], list[Any]] = {}  # (event, rule) -> [points, a row]
     ids_in_batch = {p.event_id for p in batch_events}
     old_statuses: dict[int, tuple[str, str | None, str | None]] = {}
+    encode = msgspec.json.encode
     for p in events:
+        month = p.rules.periods(p.occurred).month
+        if month != month_now:
+            if month_now is not None:  # the counters after every event before this month
+                batch.checkpoints.append((employee, month, encode(state).decode()))
+            month_now = month
         outcome = score_event(p, state, integrity)
         batch.badges += outcome.badges
         if p.event_id in ids_in_batch:
@@ -250,11 +289,46 @@ def _rescore(
     return state
 
 
+def _checkpoints(
+    db: Database, book: RuleBook, arrivals: dict[int, LateArrival]
+) -> dict[int, Checkpoint]:
+    """Where each employee's re-score starts: their latest checkpoint at or before the month of their earliest
+    late event. None for a program with weekly integrity buckets (a week straddles a month start)."""
+    if any(
+        spec.per == "week"
+        for rules in book.rulesets
+        for specs in integrity_rules(rules).by_event.values()
+        for spec in specs
+    ):
+        return {}
+    found: dict[int, list[tuple[str, str]]] = {}
+    for employee, month, state in db.query_in(
+        'SELECT employee, month, state FROM "scoring_checkpoint" WHERE employee IN ({in})',
+        sorted(arrivals),
+    ):
+        found.setdefault(int(employee), []).append((month, state))
+    out: dict[int, Checkpoint] = {}
+    for employee, rows in found.items():
+        at = arrivals[employee].first
+        rules = book.for_time(at)
+        if rules is None:
+            continue
+        late_month = rules.periods(at).month
+        usable = [row for row in rows if row[0] <= late_month]
+        if usable:
+            month, state = max(usable)
+            year, number = (int(part) for part in month.split("-"))
+            since = datetime(year, number, 1, tzinfo=rules.timezone)
+            out[employee] = Checkpoint(month, since, msgspec.json.decode(state))
+    return out
+
+
 def _scored_events(
-    db: Database, book: RuleBook, employees: list[int]
+    db: Database, book: RuleBook, employees: list[int], starts: dict[int, Checkpoint]
 ) -> tuple[dict[int, list[Prepared]], dict[int, list[tuple[Prepared, str]]]]:
-    """The employees' events scored so far (done or held under a ruleset), ready to score again; apart, those
-    that are near-duplicates now (of a late event, or of one a late event made a duplicate), with the reason."""
+    """The employees' events scored so far (done or held under a ruleset) since their checkpoint, ready to
+    score again; apart, those that are near-duplicates now (of a late event, or of one a late event made a
+    duplicate), with the reason."""
     who: dict[str, int] = {}
     for employee, external, email in db.query_in(
         'SELECT id, external_id, email FROM "employee" WHERE id IN ({in})', employees
@@ -262,19 +336,27 @@ def _scored_events(
         who[external] = employee
         if email:
             who[email] = who[email.lower()] = employee
-    rows = db.query_in(
+    # Two reads: the employees starting at a checkpoint from the earliest of them on, the others whole.
+    sql = (
         "SELECT id, type, occurred_at, attributes, source, external_id, employee_ref, dedupe_key "
-        'FROM "event" '
-        "WHERE status IN ('done', 'held') AND ruleset_version IS NOT NULL AND employee_ref IN ({in})",
-        sorted(who),
+        "FROM \"event\" WHERE status IN ('done', 'held') AND ruleset_version IS NOT NULL "
     )
+    dated = sorted(ref for ref, employee in who.items() if employee in starts)
+    whole = sorted(ref for ref, employee in who.items() if employee not in starts)
+    rows = db.query_in(sql + "AND employee_ref IN ({in})", whole)
+    if dated:
+        since = min(s.since for s in starts.values())
+        rows += db.query_in(
+            sql + "AND occurred_at >= ? AND employee_ref IN ({in})", dated, [db.ts(since)]
+        )
     decode = msgspec.json.decode
     out: dict[int, list[Prepared]] = {}
     keyed: list[tuple[Keyed, Prepared]] = []
     for event_id, etype, occurred_raw, attrs_raw, source, external, ref, dedupe in rows:
         occurred = db.read_ts(occurred_raw)
         rules = book.for_time(occurred)
-        if rules is None or etype not in rules.event_types:
+        start = starts.get(who[ref])
+        if rules is None or etype not in rules.event_types or (start and occurred < start.since):
             continue
         attrs = rules.normalize(
             etype, decode(attrs_raw) if isinstance(attrs_raw, str | bytes) else attrs_raw

@@ -129,11 +129,13 @@ class Decisions:
                 stored=True,
             )
 
-    def reset(self, employee: int) -> None:
-        """Forget the evidence and held points of ``employee``'s undecided signal cases: scoring them again
-        from their first event rebuilds them (a case left without evidence is removed)."""
+    def reset(self, employee: int, since_month: str | None = None) -> None:
+        """Forget the evidence and held points of ``employee``'s undecided signal cases (of ``since_month`` and
+        after): scoring them again rebuilds them (a case left without evidence is removed)."""
         self.load([employee])
         for key, case in self.cases.items():
+            if since_month is not None and case.period < since_month:
+                continue
             if key[0] == employee and case.kind != "late" and case.status in ("open", "noted"):
                 case.evidence, case.entries = [], []
                 self.touched.add(key)

@@ -29,7 +29,14 @@ from engine.rewards.milestones import queue_milestones
 from engine.scoring.integrity import IntegrityPass
 from engine.scoring.near_duplicates import Keyed, near_duplicates
 from engine.scoring.near_duplicates import reason as near_reason
-from engine.scoring.rescore import SCORED_UNTIL, BatchWriter, Prepared, rescore_late, score_event
+from engine.scoring.rescore import (
+    SCORED_UNTIL,
+    BatchWriter,
+    LateArrival,
+    Prepared,
+    rescore_late,
+    score_event,
+)
 from engine.scoring.review import LEDGER_COLUMNS, Decisions, closed_months
 from engine.scoring.rulesets import RuleBook, load_rulebook
 from engine.storage.database import Database
@@ -247,15 +254,15 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
         state[SCORED_UNTIL] = max(state.get(SCORED_UNTIL, float("-inf")), p.occurred.timestamp())
     if late:
         mine: dict[int, list[Prepared]] = {emp: [] for emp in late}
-        types: dict[int, set[str]] = {emp: set() for emp in late}
+        arrivals = {emp: LateArrival(set(), first[emp]) for emp in late}
         for p in prepared:
             if p.employee in late:
-                types[p.employee].add(p.etype)
+                arrivals[p.employee].types.add(p.etype)
                 mine[p.employee].append(p)
         for p in duplicates:
             if p.employee in late:
-                types[p.employee].add(p.etype)
-        rescore_late(db, book, mine, types, counters, integrity, batch)
+                arrivals[p.employee].types.add(p.etype)
+        rescore_late(db, book, mine, arrivals, counters, integrity, batch)
     result.scored += batch.scored
     result.held += batch.held
     result.points += batch.points
@@ -280,6 +287,13 @@ def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> Process
     ]
     db.insert_rows(
         "counter", ("key", "value"), changed, ("key",), "DO UPDATE SET value = excluded.value"
+    )
+    db.insert_rows(
+        "scoring_checkpoint",
+        ("employee", "month", "state"),
+        batch.checkpoints,
+        ("employee", "month"),
+        "DO UPDATE SET state = excluded.state",
     )
     for (status, reason, version), ids in statuses.items():
         db.execute_in(

@@ -11,8 +11,9 @@ import anyio
 import psycopg
 from litestar import Litestar, Request
 from litestar.config.app import AppConfig
+from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
-from litestar.exceptions import ValidationException
+from litestar.exceptions import TooManyRequestsException, ValidationException
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
@@ -34,7 +35,7 @@ from api.hr.api_keys import ApiKeyController
 from api.hr.kpis import KpiController
 from api.hr.outbox import OutboxController
 from api.hr.review import ReviewController
-from api.problems import database_unavailable, plaudit_error, problem
+from api.problems import database_unavailable, plaudit_error, problem, too_many_requests
 from api.runtime import Runtime
 from api.scim.routes import scim_router
 from api.tools.events import EventsController
@@ -79,6 +80,28 @@ def _caller(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def _rate_limits(config: ApiConfig) -> list[DefineMiddleware]:
+    """One limiter per route group, each with its own count per caller: tools' event batches, identity
+    providers' SCIM sync, and everything else (the API and the pages). Probes and webhooks are never limited."""
+    groups = [
+        ("events", "/v1/events", config.events_rate_limit_per_second),
+        ("scim", "/scim/", config.scim_rate_limit_per_second),
+    ]
+    others = [*PUBLIC_PATHS, *(f"^{prefix}" for _, prefix, _ in groups)]
+    limits = [(name, [f"^(?!{prefix})", *PUBLIC_PATHS], n) for name, prefix, n in groups]
+    limits.append(("api", others, config.rate_limit_per_second))
+    return [
+        RateLimitConfig(
+            rate_limit=("second", per_second),
+            identifier_for_request=_caller,
+            exclude=exclude,
+            store=f"rate_limit_{name}",
+        ).middleware
+        for name, exclude, per_second in limits
+        if per_second
+    ]
+
+
 def _invalid_input(request: Request, exc: ValidationException) -> Response:
     """Litestar's body and parameter validation, as a 422 problem naming each field."""
     errors = []
@@ -116,17 +139,7 @@ def create_app(
         state=State({"runtime": runtime}),
         middleware=[
             server_timing,
-            *(
-                [
-                    RateLimitConfig(
-                        rate_limit=("second", config.rate_limit_per_second),
-                        identifier_for_request=_caller,
-                        exclude=PUBLIC_PATHS,
-                    ).middleware
-                ]
-                if config.rate_limit_per_second
-                else []
-            ),
+            *_rate_limits(config),
             DefineMiddleware(PrincipalMiddleware, exclude=PUBLIC_PATHS),
         ],
         plugins=[ProblemDetailsPlugin(ProblemDetailsConfig(enable_for_all_http_exceptions=True))],
@@ -134,8 +147,17 @@ def create_app(
             ValidationException: _invalid_input,
             PlauditError: plaudit_error,
             psycopg.OperationalError: database_unavailable,
+            TooManyRequestsException: too_many_requests,
         },
         request_max_body_size=config.max_body_bytes,
+        cors_config=CORSConfig(
+            allow_origins=list(config.cors_origins),
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+            max_age=600,
+        )
+        if config.cors_origins
+        else None,
         openapi_config=OpenAPIConfig(
             title="Plaudit",
             version="0.1.0",

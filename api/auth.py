@@ -29,6 +29,7 @@ __all__ = [
     "ROLE_SCOPES",
     "Principal",
     "PrincipalMiddleware",
+    "options_request",
     "principal_from_token",
     "principal_of",
     "requires_admin",
@@ -157,8 +158,16 @@ def principal_of(connection: ASGIConnection) -> Principal:
     return user
 
 
+def options_request(connection: ASGIConnection) -> bool:
+    """An OPTIONS request (the methods a path allows, or a CORS preflight): it reads nothing and names no
+    caller (the authentication middleware skips it), so guards let it through instead of failing."""
+    return connection.scope.get("method") == "OPTIONS"
+
+
 def _requires(scope: str) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
     def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        if options_request(connection):
+            return
         if scope not in principal_of(connection).scopes:
             raise problem(403, f"this needs the {scope!r} scope")
 

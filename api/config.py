@@ -56,6 +56,11 @@ class ApiConfig:
     #: A one-second window: Litestar's limiter keeps every request time of the window, so a short window stays
     #: cheap. Webhooks are not limited: a signature check rejects strangers faster than a limiter would.
     rate_limit_per_second: int = 50
+    #: Tools sending events (``/v1/events``, ``PLAUDIT_RATE_LIMIT_EVENTS``) and identity providers (``/scim/``,
+    #: ``PLAUDIT_RATE_LIMIT_SCIM``) have limits of their own: a bulk sync or a backfill is not a person
+    #: clicking, and must not be throttled by their limit (0 turns one off).
+    events_rate_limit_per_second: int = 100
+    scim_rate_limit_per_second: int = 500
     #: A batch of 1,000 events is ~0.5 MB; anything far larger is a mistake or an attack.
     max_body_bytes: int = 2 * 1024 * 1024
     max_batch_events: int = 1000
@@ -73,6 +78,9 @@ class ApiConfig:
     public_url: str = "http://localhost:8000"
     #: The badge issuer's contact address (``PLAUDIT_ISSUER_EMAIL``; Open Badges requires one).
     issuer_email: str = "badges@example.com"
+    #: Web origins whose pages may call the API from a browser (``PLAUDIT_CORS_ORIGINS``, comma-separated, e.g.
+    #: the intranet portal): CORS answers their preflights. None by default: same-origin pages need none.
+    cors_origins: tuple[str, ...] = ()
 
     def secrets_for(self, source: str) -> list[str]:
         """The source's signing secrets (several at once while rotating); from the config or the environment."""
@@ -95,9 +103,12 @@ class ApiConfig:
             "jwt_audience": env.get("PLAUDIT_JWT_AUDIENCE"),
             "session_secret": env.get("PLAUDIT_SESSION_SECRET"),
             "rate_limit_per_second": env_int(env, "PLAUDIT_RATE_LIMIT", 50),
+            "events_rate_limit_per_second": env_int(env, "PLAUDIT_RATE_LIMIT_EVENTS", 100),
+            "scim_rate_limit_per_second": env_int(env, "PLAUDIT_RATE_LIMIT_SCIM", 500),
             "db_connections": env_int(env, "PLAUDIT_DB_CONNECTIONS", 16, minimum=1),
             "public_url": env.get("PLAUDIT_PUBLIC_URL", "http://localhost:8000").rstrip("/"),
             "issuer_email": env.get("PLAUDIT_ISSUER_EMAIL", "badges@example.com"),
+            "cors_origins": tuple(env.get("PLAUDIT_CORS_ORIGINS", "").replace(",", " ").split()),
             # off: this process only serves; separate workers score (see `plaudit worker`).
             "run_worker": env.get("PLAUDIT_WORKER", "on").lower()
             not in ("off", "0", "false", "no"),

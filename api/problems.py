@@ -6,16 +6,19 @@ import logging
 
 import psycopg
 from litestar import Request, Response
+from litestar.exceptions import TooManyRequestsException
 from litestar.plugins.problem_details import ProblemDetailsException
 
 from engine.errors import PlauditError
 
 __all__ = [
+    "ID_LIMIT",
     "RETRY_AFTER_SECONDS",
     "STATUS_OF_KIND",
     "database_unavailable",
     "plaudit_error",
     "problem",
+    "too_many_requests",
 ]
 
 log = logging.getLogger("plaudit.api")
@@ -57,6 +60,10 @@ def problem(
 
 
 #: What the engine refuses (``engine.errors.PlauditError.kind``) as an HTTP status, in one place.
+#: The largest id or cursor a request may name: ids are 64-bit integers in PostgreSQL and SQLite, so a larger
+#: number is refused by name (400/404) before it reaches the database (where it would overflow: a 500).
+ID_LIMIT = 2**62
+
 STATUS_OF_KIND = {
     "invalid": 422,
     "early": 422,
@@ -84,4 +91,15 @@ def database_unavailable(request: Request, exc: psycopg.OperationalError) -> Res
         503,
         "the database is not reachable right now; try again shortly",
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    ).to_response(request)
+
+
+def too_many_requests(request: Request, exc: TooManyRequestsException) -> Response:
+    """A rate limit reached: the problem says which limit, and ``Retry-After`` when to come back (the
+    limiter's own RateLimit-* headers stay)."""
+    headers = dict(exc.headers or {})
+    reset = headers.get("RateLimit-Reset", "1")
+    headers["Retry-After"] = str(max(1, int(reset) if reset.isdigit() else 1))
+    return problem(
+        429, "too many requests for this credential; try again after Retry-After", headers=headers
     ).to_response(request)

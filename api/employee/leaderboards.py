@@ -18,8 +18,13 @@ from api.problems import problem
 from api.runtime import Runtime
 from engine.boards.sql import PERIOD_NAMES, period_key
 from engine.boards.view import BoardView, board_view
+from engine.defaults import BOARD_POINTS
 
 __all__ = ["LeaderboardController"]
+
+
+#: The boards there are: points (what rules and badges earn), by day, week, month, quarter and all time.
+BOARDS = (BOARD_POINTS,)
 
 
 class LeaderboardController(Controller):
@@ -52,6 +57,10 @@ class LeaderboardController(Controller):
         runtime: Runtime = state.runtime
         principal: Principal = request.user
         rules = runtime.rules
+        if board not in BOARDS:
+            raise problem(
+                404, f"no board {board!r}", [f"board: expected one of {', '.join(BOARDS)}"]
+            )
         if period not in PERIOD_NAMES and not period[:4].isdigit():
             raise problem(
                 422,

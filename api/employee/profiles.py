@@ -13,7 +13,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody, Parameter
 
 from api.auth import Principal, requires_read
-from api.problems import problem
+from api.problems import ID_LIMIT, problem
 from api.runtime import Runtime
 from engine.defaults import BOARD_POINTS
 from engine.people.directory import VISIBILITIES, Person, set_visibility
@@ -124,7 +124,7 @@ class EmployeeController(Controller):
         state: State,
         ref: FromPath[str],
         cursor: int | None = Parameter(
-            default=None, description="next_cursor of the previous page"
+            default=None, ge=1, le=ID_LIMIT, description="next_cursor of the previous page"
         ),
         limit: int = Parameter(default=50, ge=1, le=500),
     ) -> LedgerPage:

@@ -14,7 +14,7 @@ from litestar.datastructures import State
 from litestar.params import JSONBody, Parameter
 
 from api.auth import Principal, requires_read
-from api.problems import problem
+from api.problems import ID_LIMIT, problem
 from api.runtime import Runtime
 from engine.people.shoutouts import ShoutoutView, allowance, feed, give_shoutout
 
@@ -98,7 +98,7 @@ class ShoutoutController(Controller):
             default=None, description="shoutouts given or received by a team"
         ),
         cursor: int | None = Parameter(
-            default=None, description="next_cursor of the previous page"
+            default=None, ge=1, le=ID_LIMIT, description="next_cursor of the previous page"
         ),
         limit: int = Parameter(default=20, ge=1, le=100),
     ) -> Feed:

@@ -7,10 +7,10 @@ from datetime import datetime
 import msgspec
 from litestar import Controller, Request, delete, get, post
 from litestar.datastructures import State
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody, Parameter
 
 from api.auth import requires_admin
-from api.problems import problem
+from api.problems import ID_LIMIT, problem
 from api.runtime import Runtime
 from engine.people.api_keys import SCOPES, ApiKeyInfo, create_key, list_keys, revoke_key
 
@@ -69,7 +69,7 @@ class ApiKeyController(Controller):
         return [_view(info) for info in list_keys(state.runtime.db())]
 
     @delete("/{key_id:int}", sync_to_thread=True)
-    def revoke(self, state: State, key_id: FromPath[int]) -> None:
+    def revoke(self, state: State, key_id: int = Parameter(ge=1, le=ID_LIMIT)) -> None:
         """Revoke a key at once."""
         if not revoke_key(state.runtime.db(), key_id):
             raise problem(404, f"no API key {key_id}")

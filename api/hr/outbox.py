@@ -10,7 +10,7 @@ from litestar.datastructures import State
 from litestar.params import JSONBody, Parameter
 
 from api.auth import requires_admin
-from api.problems import problem
+from api.problems import ID_LIMIT, problem
 from api.runtime import Runtime
 from engine.rewards.outbox import OutboxLine, list_messages, retry_messages
 
@@ -48,7 +48,7 @@ class OutboxController(Controller):
         status: Status | None = Parameter(default=None, description="only messages in this state"),
         connector: str | None = Parameter(default=None, description="only this connector's"),
         limit: int = Parameter(default=50, ge=1, le=500),
-        before: int | None = Parameter(default=None, ge=1),
+        before: int | None = Parameter(default=None, ge=1, le=ID_LIMIT),
     ) -> OutboxPage:
         """Newest first: each message's state, attempts, last error and next attempt."""
         lines = list_messages(state.runtime.db(), status, connector, limit, before)

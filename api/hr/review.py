@@ -11,6 +11,7 @@ from litestar.datastructures import State
 from litestar.params import JSONBody, Parameter
 
 from api.auth import Principal, requires_admin
+from api.problems import ID_LIMIT
 from api.runtime import Runtime
 from engine.scoring.review import ReviewLine, decide, review_items
 
@@ -33,7 +34,7 @@ class ReviewController(Controller):
         status: Literal["open", "approved", "rejected", "noted", "all"] = Parameter(
             default="open", description="the cases in this state (all: every case)"
         ),
-        after: int = Parameter(default=0, ge=0, le=2**62, description="cases after this id"),
+        after: int = Parameter(default=0, ge=0, le=ID_LIMIT, description="cases after this id"),
         limit: int = Parameter(default=100, ge=1, le=500),
     ) -> list[ReviewLine]:
         """The review queue, oldest first: late events and what the integrity signals caught."""
@@ -45,7 +46,7 @@ class ReviewController(Controller):
         self,
         request: Request,
         state: State,
-        item_id: int = Parameter(ge=1, le=2**62),
+        item_id: int = Parameter(ge=1, le=ID_LIMIT),
         data: JSONBody[Decision | None] = None,
     ) -> ReviewLine:
         """Approve a case: a late event is scored into its closed month, held points count."""
@@ -56,7 +57,7 @@ class ReviewController(Controller):
         self,
         request: Request,
         state: State,
-        item_id: int = Parameter(ge=1, le=2**62),
+        item_id: int = Parameter(ge=1, le=ID_LIMIT),
         data: JSONBody[Decision | None] = None,
     ) -> ReviewLine:
         """Reject a case: a late event is dropped, held points never count, flagged points are taken back."""

@@ -51,7 +51,8 @@ from scim2_models import (
     User,
 )
 
-from api.auth import Principal
+from api.auth import Principal, options_request
+from api.problems import ID_LIMIT
 from api.runtime import Runtime
 from api.scim._protocol import (
     MAX_PAGE_SIZE,
@@ -164,6 +165,8 @@ def _unexpected(request: Request, exc: Exception) -> Response[bytes]:
 
 
 def _requires_scim(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    if options_request(connection):
+        return
     principal: Principal = connection.user
     if "scim" not in principal.scopes:
         raise ForbiddenException(
@@ -205,7 +208,7 @@ async def _body(request: Request) -> dict[str, Any]:
 
 
 def _user_id(raw: str) -> int:
-    if not raw.isdigit():
+    if not raw.isdigit() or int(raw) > ID_LIMIT:  # ids are 64-bit: a larger number names nobody
         raise NotFoundException(detail=f"no user {raw!r}")
     return int(raw)
 

@@ -870,3 +870,17 @@ def test_attributes_we_do_not_keep_never_block_a_deactivation(scim_sqlite: Scim)
     )
     assert r.status_code == 200, r.text
     assert r.json()["active"] is False and "costCode" not in r.json()
+
+
+@pytest.mark.parametrize("locale", ["sr-Latn-RS-u-nu-latn", "en_US", "zh-Hant-TW", "de"])
+def test_any_bcp_47_locale_is_kept(scim: Scim, locale: str) -> None:
+    """`"locale": "sr-Latn-RS-u-nu-latn"` was refused (the column held 16 characters); on both databases."""
+    created = scim.post("/Users", okta_user(locale=locale))
+    assert created.status_code == 201, created.text
+    assert scim.get(f"/Users/{created.json()['id']}").json()["locale"] == locale
+
+
+@pytest.mark.parametrize("locale", ["english please", "e", "en--US", "x" * 70])
+def test_a_locale_that_is_no_language_tag_is_refused_by_name(scim: Scim, locale: str) -> None:
+    body = assert_error(scim.post("/Users", okta_user(locale=locale)), 400, "invalidValue")
+    assert body["detail"].startswith("locale")

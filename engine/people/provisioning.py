@@ -75,13 +75,16 @@ _MAX_LENGTH = {
     "team": 128,
     "department": 128,
     "manager": 128,
-    "locale": 16,
+    "locale": 64,
     "user_name": 320,
     "scim_external_id": 255,
     "given_name": 255,
     "family_name": 255,
 }
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: A well-formed BCP 47 language tag (RFC 5646's syntax: a language, then subtags of 1-8 letters or digits):
+#: ``de``, ``pt-BR``, ``sr-Latn-RS-u-nu-latn``, ``en-US-x-twain``; Okta's ``en_US`` too (an underscore for a dash).
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$")
 
 
 class ProvisioningError(PlauditError):
@@ -266,6 +269,11 @@ def _check_lengths(values: Mapping[str, object]) -> None:
         value = values.get(field)
         if isinstance(value, str) and len(value) > limit:
             raise ProvisioningError(field, f"at most {limit} characters, got {len(value)}")
+    locale = values.get("locale")
+    if isinstance(locale, str) and locale and not _LANGUAGE_TAG.match(locale):
+        raise ProvisioningError(
+            "locale", f"expected a BCP 47 language tag like en-US, got {locale!r}"
+        )
 
 
 def _resolve_manager(db: Database, ref: str | None) -> str | None:

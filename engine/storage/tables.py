@@ -56,7 +56,7 @@ class Employee(Table):
     team = Varchar(length=128, default="", index=True)
     department = Varchar(length=128, default="")
     manager_external_id = Varchar(length=128, null=True, default=None)
-    locale = Varchar(length=16, default="")
+    locale = Varchar(length=64, default="")
     pilot_group = Boolean(default=False)
     #: public: on every board; team: only on the own team's board; hidden: on no public board.
     visibility = Varchar(length=16, default="public")

@@ -58,8 +58,9 @@ class Principal:
         return "admin" in self.scopes
 
     def may_see(self, employee: str) -> bool:
-        """Own data, or everyone's for HR and read keys."""
-        return self.is_admin or self.kind == "key" or self.employee == employee
+        """Own data, or everyone's for HR (and ``admin`` keys). A ``read`` key (an intranet widget) sees the
+        leaderboards and public data only: a profile, a ledger or badges are personal."""
+        return self.is_admin or self.employee == employee
 
 
 class PrincipalMiddleware(AbstractAuthenticationMiddleware):

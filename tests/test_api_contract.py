@@ -3,12 +3,13 @@ issue's table and checks the answer it must get: a 4xx that names the field, nev
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
-from test_api import JWT_SECRET, ROOT, Api, prepared_database
+from test_api import JWT_SECRET, ROOT, Api, prepared_database, sample
 
 from admin.pages import install_pages
 from api.app import create_app
@@ -132,3 +133,32 @@ def test_each_route_group_has_its_own_limit_and_a_429_says_when_to_retry(
         assert client.post("/v1/events", json=[], headers=key).status_code == 429
         scim = [client.get("/scim/v2/Users", headers=key).status_code for _ in range(30)]
         assert set(scim) == {200}, scim
+
+
+def test_one_share_under_three_webhook_ids_is_one_event(api: Api) -> None:
+    """The mapping says `id: data.share_id`: the share is the event, each webhook-id only a delivery. It was
+    three events (32 points instead of 18)."""
+    body = sample("advocacy-tool-share.json")
+    statuses = [api.webhook("advocacy-tool", body, f"msg_{n}").status_code for n in range(3)]
+    assert statuses == [202, 200, 200]
+    share_id = json.loads(body)["data"]["share_id"]
+    assert api.db.query('SELECT external_id FROM "event"') == [(share_id,)]
+    # A click has no id in the mapping: its delivery's id is the event's, and a retry of it is one event.
+    click = sample("advocacy-tool-click.json")
+    assert [api.webhook("advocacy-tool", click, "msg_click").status_code for _ in range(2)] == [
+        202,
+        200,
+    ]
+    assert api.db.query("SELECT COUNT(*) FROM \"event\" WHERE external_id = 'msg_click'") == [(1,)]
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/employees/E2", "/v1/employees/E2/ledger", "/v1/employees/E2/badges"]
+)
+def test_a_read_key_reads_boards_not_people(api: Api, path: str) -> None:
+    """`GET /v1/employees/E0002/ledger` with a `read` key answered every employee's data, hidden ones too."""
+    read = api.key("read")
+    assert api.client.get("/v1/leaderboards/points", headers=read).status_code == 200
+    assert api.client.get(path, headers=read).status_code == 403
+    assert api.client.get(path, headers=api.token("E2")).status_code == 200  # the person
+    assert api.client.get(path, headers=api.hr()).status_code == 200  # HR

@@ -1,8 +1,9 @@
 """``POST /webhooks/{source}``: events from advocacy tools, signed per Standard Webhooks.
 
 The signature is the authentication (HMAC-SHA256 over ``{id}.{timestamp}.{body}`` with the source's
-``whsec_`` secret, several accepted at once for rotation, ±5 minutes). ``webhook-id`` is the idempotency key:
-a retry of the same delivery is answered 200 "duplicate" and changes nothing. The source's mapping in
+``whsec_`` secret, several accepted at once for rotation, ±5 minutes). The event's id is the one the source's
+mapping names (``id: data.share_id``), else the ``webhook-id``: a retry of the same delivery, or the same share
+delivered again under a new webhook-id, is answered 200 "duplicate" and changes nothing. The source's mapping in
 rules.yaml turns the tool's payload into a canonical event; intake stores it and the worker scores it.
 """
 
@@ -119,7 +120,9 @@ def _checked_event(
         raise problem(422, "the payload does not map to an event", mapped)
     event = {
         "source": source,
-        "id": delivery,
+        # The event's identity is the id the mapping names (``id: data.share_id``): the same share delivered
+        # again under a new webhook-id is the same event. Without one, the delivery's id.
+        "id": mapped.id or delivery,
         "type": mapped.type,
         "employee": mapped.employee,
         "occurred_at": mapped.occurred_at,

@@ -87,19 +87,31 @@ def _rate_limits(config: ApiConfig) -> list[DefineMiddleware]:
         ("events", "/v1/events", config.events_rate_limit_per_second),
         ("scim", "/scim/", config.scim_rate_limit_per_second),
     ]
-    others = [*PUBLIC_PATHS, *(f"^{prefix}" for _, prefix, _ in groups)]
-    limits = [(name, [f"^(?!{prefix})", *PUBLIC_PATHS], n) for name, prefix, n in groups]
-    limits.append(("api", others, config.rate_limit_per_second))
-    return [
+    limiters = [
         RateLimitConfig(
             rate_limit=("second", per_second),
             identifier_for_request=_caller,
-            exclude=exclude,
+            exclude=PUBLIC_PATHS,
+            check_throttle_handler=partial(_under, prefix),
             store=f"rate_limit_{name}",
         ).middleware
-        for name, exclude, per_second in limits
+        for name, prefix, per_second in groups
         if per_second
     ]
+    if config.rate_limit_per_second:
+        limiters.append(
+            RateLimitConfig(
+                rate_limit=("second", config.rate_limit_per_second),
+                identifier_for_request=_caller,
+                exclude=[*PUBLIC_PATHS, *(f"^{prefix}" for _, prefix, _ in groups)],
+                store="rate_limit_api",
+            ).middleware
+        )
+    return limiters
+
+
+def _under(prefix: str, request: Request) -> bool:
+    return request.url.path.startswith(prefix)
 
 
 def _invalid_input(request: Request, exc: ValidationException) -> Response:

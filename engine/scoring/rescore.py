@@ -4,9 +4,9 @@ Caps, ``once``, repeats, badges and integrity signals depend on the order of an 
 scored in ``occurred_at`` order within a batch, but a tool may send an event after later ones were scored (a
 retry, an outage, a slow webhook). Then the employee is scored again in time order from the start of the late
 event's month (their counters as they stood then are a *checkpoint*, written by earlier re-scores; without one,
-from their first event with fresh counters), inside the batch's transaction: each earlier event's points are compared with what the
-ledger holds for it, and the difference is written as a ``rescore`` entry ("re-scored: an earlier share
-arrived late"). The ledger stays append-only and explains itself; the totals are those of the events in time
+from their first event with fresh counters), inside the batch's transaction: each earlier event's points are
+compared with what the ledger holds for it, and the difference is written as a ``rescore`` entry ("re-scored:
+an earlier share arrived late"). The ledger stays append-only and explains itself; the totals are those of the events in time
 order, whatever order they arrived in. Only that employee is touched, never a full replay.
 
 Which employee: the counter ``scored_until`` holds the latest ``occurred_at`` scored for them; a batch event

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import time
+import uuid
 from collections.abc import Sequence
 from functools import partial
 
@@ -35,7 +37,13 @@ from api.hr.api_keys import ApiKeyController
 from api.hr.kpis import KpiController
 from api.hr.outbox import OutboxController
 from api.hr.review import ReviewController
-from api.problems import database_unavailable, plaudit_error, problem, too_many_requests
+from api.problems import (
+    database_unavailable,
+    plaudit_error,
+    problem,
+    too_many_requests,
+    unexpected_error,
+)
 from api.runtime import Runtime
 from api.scim.routes import scim_router
 from api.tools.events import EventsController
@@ -51,22 +59,35 @@ PUBLIC_PATHS = ["^/webhooks/", "^/health", "^/metrics", "^/schema", "^/ob/"]
 API_PATHS = [*PUBLIC_PATHS, "^/v1/", "^/scim/"]
 
 
-def server_timing(app: ASGIApp) -> ASGIApp:
-    """Add ``Server-Timing: app;dur=…`` (ms) to every answer: the server's own time, apart from the network."""
+#: A request id a caller may send (``X-Request-Id``) and we keep: short, and nothing a log line could be fooled by.
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def request_context(app: ASGIApp) -> ASGIApp:
+    """Every answer carries ``X-Request-Id`` (the caller's, or a new one; in the logs and in a 500's problem
+    body, so a report can be matched to its log lines) and ``Server-Timing: app;dur=…`` (ms: the server's own
+    time, apart from the network)."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
         started = time.perf_counter()
+        sent = dict(scope.get("headers", ())).get(b"x-request-id", b"").decode("latin-1")
+        request_id = sent if _REQUEST_ID.match(sent) else uuid.uuid4().hex[:16]
+        scope.setdefault("state", {})["request_id"] = request_id
 
-        async def timed(message: Message) -> None:
+        async def answered(message: Message) -> None:
             if message["type"] == "http.response.start":
                 duration = f"app;dur={(time.perf_counter() - started) * 1000:.3f}".encode()
-                message["headers"] = [*message.get("headers", []), (b"server-timing", duration)]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"server-timing", duration),
+                    (b"x-request-id", request_id.encode()),
+                ]
             await send(message)
 
-        await app(scope, receive, timed)
+        await app(scope, receive, answered)
 
     return middleware
 
@@ -150,7 +171,7 @@ def create_app(
         ],
         state=State({"runtime": runtime}),
         middleware=[
-            server_timing,
+            request_context,
             *_rate_limits(config),
             DefineMiddleware(PrincipalMiddleware, exclude=PUBLIC_PATHS),
         ],
@@ -160,6 +181,7 @@ def create_app(
             PlauditError: plaudit_error,
             psycopg.OperationalError: database_unavailable,
             TooManyRequestsException: too_many_requests,
+            Exception: unexpected_error,
         },
         request_max_body_size=config.max_body_bytes,
         cors_config=CORSConfig(

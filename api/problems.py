@@ -19,6 +19,7 @@ __all__ = [
     "plaudit_error",
     "problem",
     "too_many_requests",
+    "unexpected_error",
 ]
 
 log = logging.getLogger("plaudit.api")
@@ -35,6 +36,7 @@ TITLES = {
     413: "Request too large",
     422: "Invalid input",
     429: "Too many requests",
+    500: "Internal error",
     503: "Service unavailable",
 }
 
@@ -102,4 +104,20 @@ def too_many_requests(request: Request, exc: TooManyRequestsException) -> Respon
     headers["Retry-After"] = str(max(1, int(reset) if reset.isdigit() else 1))
     return problem(
         429, "too many requests for this credential; try again after Retry-After", headers=headers
+    ).to_response(request)
+
+
+def unexpected_error(request: Request, exc: Exception) -> Response:
+    """What no handler expected: logged once, with the traceback and the request id, and answered as a 500
+    problem that carries the same id (``X-Request-Id``), so a report can be matched to its log lines."""
+    request_id = request.scope.get("state", {}).get("request_id", "-")
+    log.error(
+        "unexpected error on %s %s (request %s)",
+        request.method,
+        request.url.path,
+        request_id,
+        exc_info=exc,
+    )
+    return problem(
+        500, "internal error; it was logged with this request id", request_id=request_id
     ).to_response(request)

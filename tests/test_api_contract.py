@@ -162,3 +162,34 @@ def test_a_read_key_reads_boards_not_people(api: Api, path: str) -> None:
     assert api.client.get(path, headers=read).status_code == 403
     assert api.client.get(path, headers=api.token("E2")).status_code == 200  # the person
     assert api.client.get(path, headers=api.hr()).status_code == 200  # HR
+
+
+def test_an_unexpected_error_is_logged_once_with_the_request_id_it_answers(
+    api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 500 on /v1 left nothing in the server's log: now one record with the traceback and the request id,
+    which the problem body and the X-Request-Id header carry too."""
+    import logging
+
+    import api.employee.leaderboards as leaderboards
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(leaderboards, "board_view", broken)
+    caplog.set_level(logging.INFO)
+    me = api.token("E1")
+    answer = api.client.get(
+        "/v1/leaderboards/points", headers={**me, "X-Request-Id": "ticket-4711"}
+    )
+    assert answer.status_code == 500
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert answer.headers["x-request-id"] == "ticket-4711" == answer.json()["request_id"]
+    logged = [r for r in caplog.records if "ticket-4711" in r.getMessage()]
+    assert len(logged) == 1 and logged[0].exc_info is not None
+    assert "RuntimeError: a bug" in caplog.text and me["Authorization"][7:] not in caplog.text
+    # Without one (or with one a log line should not carry), the answer makes its own.
+    again = api.client.get("/v1/leaderboards/points", headers={**me, "X-Request-Id": "a\\nb"})
+    made = again.headers["x-request-id"]
+    assert made != "a\\nb" and len(made) == 16 and again.json()["request_id"] == made
+    assert api.client.get("/health").headers["x-request-id"]

@@ -24,7 +24,12 @@ from tests.faults.processes import (
     prepare,
     wait_until,
 )
-from tests.test_scaleout import Workload, assert_boards_equal_standings, workers_for
+from tests.test_scaleout import (
+    Workload,
+    any_pending,
+    assert_boards_equal_standings,
+    workers_for,
+)
 
 #: 150 people over 12 days, ~5,400 events with the generator's re-sent copies: caps, repeats, near-duplicate
 #: shares and badges are all reached.
@@ -51,10 +56,6 @@ def shuffled_batches(seed: int, size: int = 1000) -> list[list[dict[str, Any]]]:
     events = list(WORK.events)
     random.Random(seed).shuffle(events)
     return [events[i : i + size] for i in range(0, len(events), size)]
-
-
-def pending(db: Database) -> bool:
-    return bool(db.query("SELECT EXISTS (SELECT 1 FROM \"event\" WHERE status = 'pending')")[0][0])
 
 
 def assert_api_board_is_the_standings(server: Server, db: Database) -> None:
@@ -92,7 +93,7 @@ def test_shuffled_http_batches_on_the_embedded_server(expected: Outcome, tmp_pat
         server.start()
         send_all(server, shuffled_batches(SEED))
         db = open_database(DatabaseConfig(url=url, migrate=False))
-        wait_until(lambda: not pending(db), "every event scored", server.logs)
+        wait_until(lambda: not any_pending(db), "every event scored", server.logs)
         differences = compare(outcome(db), expected, badges_may_stay=True)
         assert not differences, f"seed {SEED}: {differences}"
         assert_order_mattered(db)
@@ -115,7 +116,7 @@ def test_shuffled_http_batches_on_the_scaled_setup(
             server.start()
             send_all(server, shuffled_batches(SEED + 1))
             db = open_database(DatabaseConfig(url=postgres_url, migrate=False))
-            wait_until(lambda: not pending(db), "every event scored", pool.logs)
+            wait_until(lambda: not any_pending(db), "every event scored", pool.logs)
             differences = compare(outcome(db), expected, badges_may_stay=True)
             assert not differences, f"seed {SEED + 1}: {differences}"
             assert_order_mattered(db)

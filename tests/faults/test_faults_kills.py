@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.storage.database import Database, DatabaseConfig, open_database
+from engine.storage.database import DatabaseConfig, open_database
 from tests.faults.processes import (
     CRON_ENV,
     Outcome,
@@ -35,10 +35,6 @@ from tests.test_scaleout import Workload, any_pending, any_scored, fresh, load, 
 SERVED = Workload("kill-served", employees=120, days=12, per_day=3.0, seed=45)
 #: ~16,000 events in 16 shards: several seconds of work for a worker, time for three kills.
 WORKED = Workload("kill-worked", employees=400, days=20, per_day=2.0, seed=46)
-
-
-def scored_all(db: Database) -> bool:
-    return not any_pending(db)
 
 
 def test_the_embedded_server_killed_twice_while_a_tool_sends(tmp_path: Path) -> None:
@@ -72,7 +68,7 @@ def test_the_embedded_server_killed_twice_while_a_tool_sends(tmp_path: Path) -> 
                 server.start()
                 answer.append(server.send(batch))
         db = open_database(DatabaseConfig(url=url, migrate=False))
-        wait_until(lambda: scored_all(db), "every event scored", server.logs)
+        wait_until(lambda: not any_pending(db), "every event scored", server.logs)
         differences = compare(outcome(db), expected)
         assert not differences, f"seed {seed}, kills {kills}: {differences}\n{server.logs()}"
         db.close()
@@ -105,12 +101,12 @@ def test_a_worker_killed_at_random_points(
         for pause in pauses:
             time.sleep(pause)
             alive = [p for p in pool.procs if p.poll() is None]
-            if not alive or scored_all(db):
+            if not alive or not any_pending(db):
                 break
             rng.choice(alive).send_signal(signal.SIGKILL)
             pool.start(1)
         try:
-            wait_until(lambda: scored_all(db), "every event scored after the kills", pool.logs)
+            wait_until(lambda: not any_pending(db), "every event scored after the kills", pool.logs)
         finally:
             cron.terminate()
             cron.wait(timeout=30)

@@ -22,6 +22,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
 from litestar.response import Response
+from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, Message, OnAppInitHandler, Receive, Scope, Send
 
 from api.auth import PrincipalMiddleware
@@ -37,6 +38,7 @@ from api.hr.api_keys import ApiKeyController
 from api.hr.kpis import KpiController
 from api.hr.outbox import OutboxController
 from api.hr.review import ReviewController
+from api.openapi import complete_schema
 from api.problems import (
     database_unavailable,
     plaudit_error,
@@ -205,7 +207,22 @@ def create_app(
     )
     for extend in on_app_init:
         app_config = extend(app_config)
-    return Litestar.from_config(app_config)
+    app = Litestar.from_config(app_config)
+    _allow_every_method(app)
+    complete_schema(app)
+    return app
+
+
+def _allow_every_method(app: Litestar) -> None:
+    """Litestar 2 writes a path's ``Allow`` (its answer to OPTIONS) when the path's first handler is
+    registered and keeps it as more are added (litestar#4169, fixed in 3.0): ``OPTIONS /v1/employees/E1`` said
+    ``OPTIONS, PATCH`` without GET. Point each such answer at the route that holds every handler."""
+    for route in app.routes:
+        if isinstance(route, HTTPRoute) and (entry := route.route_handler_map.get("OPTIONS")):
+            answer = entry[0].fn
+            cells = answer.__closure__ or ()
+            if answer.__name__ == "options_handler" and answer.__code__.co_freevars == ("self",):
+                cells[0].cell_contents = route
 
 
 async def _limit_threads(n: int) -> None:

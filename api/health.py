@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import msgspec
 from litestar import Controller, Response, get
 from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -35,7 +36,12 @@ class Health(msgspec.Struct):
 class HealthController(Controller):
     tags = ["operations"]
 
-    @get("/health", sync_to_thread=True, exclude_from_auth=True)
+    @get(
+        "/health",
+        sync_to_thread=True,
+        exclude_from_auth=True,
+        responses={503: ResponseSpec(Health, description="The database does not answer")},
+    )
     def health(self, state: State) -> Response[Health]:
         """503 when the database does not answer; ``degraded`` (200: events are still taken) when Redis does
         not; ``worker_lag_seconds`` is the age of the oldest pending event."""

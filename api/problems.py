@@ -62,9 +62,10 @@ def problem(
 
 
 #: What the engine refuses (``engine.errors.PlauditError.kind``) as an HTTP status, in one place.
-#: The largest id or cursor a request may name: ids are 64-bit integers in PostgreSQL and SQLite, so a larger
-#: number is refused by name (400/404) before it reaches the database (where it would overflow: a 500).
-ID_LIMIT = 2**62
+#: The largest id or cursor a request may name, refused by name (422/404) above it: a 64-bit column would overflow
+#: (a 500), and JSON clients hold integers exactly up to 2^53 - 1 (JavaScript's MAX_SAFE_INTEGER; a schema's
+#: ``maximum`` is compared as a double, so a larger bound would admit numbers the server refuses).
+ID_LIMIT = 2**53 - 1
 
 STATUS_OF_KIND = {
     "invalid": 422,

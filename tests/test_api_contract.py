@@ -193,3 +193,47 @@ def test_an_unexpected_error_is_logged_once_with_the_request_id_it_answers(
     made = again.headers["x-request-id"]
     assert made != "a\\nb" and len(made) == 16 and again.json()["request_id"] == made
     assert api.client.get("/health").headers["x-request-id"]
+
+
+def test_the_schema_declares_each_answer_with_its_shape(api: Api) -> None:
+    """The rows of the issue on the document itself (the fuzz test, tests/test_openapi_contract.py, checks the
+    answers against it): every error is declared as a problem (SCIM's error under /scim), JSON-LD and PNG
+    answers are declared as what they are, numbers are numbers."""
+    document = api.client.get("/schema/openapi.json").json()
+    undeclared = []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            errors = {s: r for s, r in operation["responses"].items() if s.startswith(("4", "5"))}
+            media = (
+                "application/scim+json" if path.startswith("/scim/") else "application/problem+json"
+            )
+            public = path.startswith(("/webhooks", "/health", "/metrics", "/ob"))
+            if "503" not in errors or (not public and "401" not in errors):
+                undeclared.append(f"{method.upper()} {path}: {sorted(errors)}")
+            undeclared += [
+                f"{method.upper()} {path} {status}: {list(answer.get('content', {}))}"
+                for status, answer in errors.items()
+                if media not in answer.get("content", {}) and path != "/health"
+            ]
+    assert not undeclared, "\n".join(undeclared)
+    paths = document["paths"]
+    issuer = paths["/ob/issuer"]["get"]["responses"]["200"]["content"]
+    assert issuer["application/ld+json"]["schema"]["type"] == "object"
+    badge = paths["/ob/badges/{name}"]["get"]["responses"]["200"]["content"]
+    assert set(badge) == {"application/ld+json", "image/png"}
+    card = paths["/v1/awards/{result}/card.png"]["get"]["responses"]
+    assert "image/png" in card["200"]["content"] and "404" in card
+    reach = document["components"]["schemas"]["PeriodKpis"]["properties"]["organic_reach"]
+    assert reach == {"type": "number"}
+    assert "200" in paths["/webhooks/{source}"]["post"]["responses"]  # a duplicate delivery
+    assert "503" in paths["/health"]["get"]["responses"]
+    strict = document["components"]["schemas"]["NewShoutout"]
+    assert strict["additionalProperties"] is False
+
+
+def test_allow_lists_every_method_of_a_path(api: Api) -> None:
+    """`OPTIONS /v1/employees/E1` said `OPTIONS, PATCH` (litestar#4169); SCIM's said all five methods."""
+    assert api.client.options("/v1/employees/E1").headers["allow"] == "GET, OPTIONS, PATCH"
+    assert api.client.options("/scim/v2/Users").headers["allow"] == "GET, OPTIONS, POST"
+    refused = api.client.put("/scim/v2/Users")
+    assert refused.status_code == 405 and refused.headers["allow"] == "GET, OPTIONS, POST"

@@ -12,6 +12,8 @@ image ``/ob/badges/sharer.gold.png``; an assertion is ``/ob/assertions/{id}`` an
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
@@ -19,6 +21,7 @@ from litestar.params import FromPath, JSONBody, Parameter
 
 from api.auth import Principal, requires_admin, requires_read
 from api.employee.profiles import person_for
+from api.openapi import PNG, json_object
 from api.problems import problem
 from api.runtime import Runtime
 from badges.images import TIERS, BadgeArt
@@ -74,7 +77,7 @@ class EmployeeBadges(msgspec.Struct):
 
 
 class Revocation(msgspec.Struct, forbid_unknown_fields=True):
-    reason: str
+    reason: Annotated[str, msgspec.Meta(min_length=1)]
 
 
 def _class_id(badge: str, tier: str) -> str:
@@ -160,7 +163,11 @@ class OpenBadgesController(Controller):
     path = "/ob"
     tags = ["open badges"]
 
-    @get("/issuer", media_type=LD_JSON)
+    @get(
+        "/issuer",
+        media_type=LD_JSON,
+        opt={"content": {LD_JSON: json_object("Open Badges 2.0 Profile")}},
+    )
     async def issuer(self, state: State) -> Response[bytes]:
         runtime: Runtime = state.runtime
         config = runtime.config
@@ -169,7 +176,10 @@ class OpenBadgesController(Controller):
         )
         return Response(dumps(doc), media_type=LD_JSON)
 
-    @get("/badges/{name:str}")
+    @get(
+        "/badges/{name:str}",
+        opt={"content": {LD_JSON: json_object("Open Badges 2.0 BadgeClass"), "image/png": PNG}},
+    )
     async def badge_class(self, state: State, name: FromPath[str]) -> Response[bytes]:
         """The BadgeClass of a badge tier, or its image (``….png``; ``?size=512`` for the large one)."""
         runtime: Runtime = state.runtime
@@ -197,7 +207,11 @@ class OpenBadgesController(Controller):
         )
         return Response(dumps(doc), media_type=LD_JSON)
 
-    @get("/assertions/{name:str}", sync_to_thread=True)
+    @get(
+        "/assertions/{name:str}",
+        sync_to_thread=True,
+        opt={"content": {LD_JSON: json_object("Open Badges 2.0 Assertion"), "image/png": PNG}},
+    )
     def assertion(
         self,
         state: State,

@@ -10,6 +10,7 @@ from litestar.datastructures import State
 from litestar.params import JSONBody
 
 from api.auth import Principal, requires_admin
+from api.openapi import problem_answer
 from api.runtime import Runtime
 from engine.scoring.adjustments import adjust
 
@@ -36,7 +37,12 @@ class AdjustmentController(Controller):
     tags = ["hr"]
     guards = [requires_admin]
 
-    @post("/", sync_to_thread=True, status_code=201)
+    @post(
+        "/",
+        sync_to_thread=True,
+        status_code=201,
+        responses={404: problem_answer("No such employee")},
+    )
     def create(
         self, request: Request, state: State, data: JSONBody[NewAdjustment]
     ) -> AdjustmentMade:

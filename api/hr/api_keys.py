@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, delete, get, post
@@ -18,7 +19,7 @@ __all__ = ["ApiKeyController"]
 
 
 class NewKey(msgspec.Struct, forbid_unknown_fields=True):
-    name: str
+    name: Annotated[str, msgspec.Meta(min_length=1)]
     scopes: list[str]
 
 

@@ -7,6 +7,8 @@ including people hidden from the public boards.
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 from litestar import Controller, Response, get
 from litestar.datastructures import State
@@ -33,6 +35,9 @@ class KpiReport(msgspec.Struct):
 
 _PERIOD_DOC = f"{', '.join(KPI_PERIODS)}: the length of each period"
 _PERIODS_DOC = f"how many periods, the current one included (1 to {MAX_PERIODS})"
+# Declared, not checked by Litestar: the engine's check answers with the field and the allowed values.
+_PERIOD_ENUM: dict[str, Any] = {"enum": list(KPI_PERIODS)}
+_PERIODS_RANGE: dict[str, Any] = {"minimum": 1, "maximum": MAX_PERIODS}
 
 
 def _report(runtime: Runtime, period: str, periods: int) -> list[PeriodKpis]:
@@ -49,8 +54,10 @@ class KpiController(Controller):
     def report(
         self,
         state: State,
-        period: str = Parameter(default="month", description=_PERIOD_DOC),
-        periods: int = Parameter(default=12, description=_PERIODS_DOC),
+        period: str = Parameter(
+            default="month", description=_PERIOD_DOC, schema_extra=_PERIOD_ENUM
+        ),
+        periods: int = Parameter(default=12, description=_PERIODS_DOC, schema_extra=_PERIODS_RANGE),
     ) -> KpiReport:
         """The program's KPIs per period, oldest first: adoption funnel, top contributors, organic reach,
         engagement per share, referrals, shoutouts."""
@@ -61,8 +68,10 @@ class KpiController(Controller):
     def report_csv(
         self,
         state: State,
-        period: str = Parameter(default="month", description=_PERIOD_DOC),
-        periods: int = Parameter(default=12, description=_PERIODS_DOC),
+        period: str = Parameter(
+            default="month", description=_PERIOD_DOC, schema_extra=_PERIOD_ENUM
+        ),
+        periods: int = Parameter(default=12, description=_PERIODS_DOC, schema_extra=_PERIODS_RANGE),
     ) -> Response[str]:
         """The same report as CSV: a header row, one row per period, the first top contributor only."""
         rows = _report(state.runtime, period, periods)

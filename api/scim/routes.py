@@ -52,6 +52,7 @@ from scim2_models import (
 )
 
 from api.auth import Principal, options_request
+from api.openapi import SCIM_MEDIA_TYPE, SCIM_RESOURCE
 from api.problems import ID_LIMIT
 from api.runtime import Runtime
 from api.scim._protocol import (
@@ -82,7 +83,6 @@ __all__ = ["SCIM_MEDIA_TYPE", "scim_router"]
 
 log = logging.getLogger("plaudit.api.scim")
 
-SCIM_MEDIA_TYPE = "application/scim+json"
 #: Request bodies we read: SCIM's own type, or plain JSON (some providers' test tools send that).
 _ACCEPTED_TYPES = (SCIM_MEDIA_TYPE, "application/json")
 DEFAULT_PAGE_SIZE = 100
@@ -164,8 +164,8 @@ def _unexpected(request: Request, exc: Exception) -> Response[bytes]:
     return _error_answer(Error(status=500, detail="internal error; the request was not applied"))
 
 
-def _requires_scim(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    if options_request(connection):
+def _requires_scim(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    if options_request(connection) or handler.opt.get("method_not_allowed"):
         return
     principal: Principal = connection.user
     if "scim" not in principal.scopes:
@@ -278,7 +278,7 @@ async def list_users(request: Request, state: State) -> Response[bytes]:
     return _answer(body)
 
 
-@post("/Users")
+@post("/Users", opt={"request_body": SCIM_RESOURCE})
 async def create(request: Request, state: State) -> Response[bytes]:
     """201 with the user and its Location; 409 uniqueness when the userName, email or employee id is taken."""
     runtime = _runtime(state)
@@ -300,7 +300,7 @@ async def read(request: Request, state: State, user_id: FromPath[str]) -> Respon
     return _user_answer(runtime, user, query=dict(request.query_params))
 
 
-@put("/Users/{user_id:str}")
+@put("/Users/{user_id:str}", opt={"request_body": SCIM_RESOURCE})
 async def replace(request: Request, state: State, user_id: FromPath[str]) -> Response[bytes]:
     """Replace what the provider controls; the team stays unless a division is sent."""
     runtime = _runtime(state)
@@ -315,7 +315,7 @@ async def replace(request: Request, state: State, user_id: FromPath[str]) -> Res
     return _user_answer(runtime, await _in_thread(work))
 
 
-@patch("/Users/{user_id:str}")
+@patch("/Users/{user_id:str}", opt={"request_body": SCIM_RESOURCE})
 async def change(request: Request, state: State, user_id: FromPath[str]) -> Response[bytes]:
     """Okta's ``{"op": "replace", "value": {"active": false}}``, Entra's ``{"op": "Replace", "path":
     "active", "value": "False"}`` and every path in between; 200 with the user."""
@@ -459,8 +459,12 @@ async def unknown_endpoint(request: Request) -> Response[bytes]:
 
 
 async def _method_not_allowed(request: Request) -> Response[bytes]:
-    raise SCIMException.from_error(
-        Error(status=405, detail=f"{request.method} is not allowed on {request.url.path}")
+    allow = request.route_handler.opt["allow"]
+    if request.method == HttpMethod.OPTIONS:
+        return _answer(None, 204, {"Allow": allow})
+    return _error_answer(
+        Error(status=405, detail=f"{request.method} is not allowed on {request.url.path}"),
+        {"Allow": allow},
     )
 
 
@@ -481,7 +485,8 @@ _SCIM_HANDLERS = [
 
 def _not_allowed_handlers() -> list[HTTPRouteHandler]:
     """For each path above, a handler of the methods it does not take: a 405 in the SCIM shape (the app's
-    router would answer problem details)."""
+    router would answer problem details), and OPTIONS, whose ``Allow`` lists what the path takes (Litestar's own
+    would list these handlers' methods too)."""
     taken: dict[str, set[HttpMethod]] = {}
     for handler in _SCIM_HANDLERS:
         for path in handler.paths:
@@ -489,9 +494,11 @@ def _not_allowed_handlers() -> list[HTTPRouteHandler]:
     return [
         route(
             path,
-            http_method=[m for m in _ALL_METHODS if m not in methods],
+            http_method=[HttpMethod.OPTIONS, *(m for m in _ALL_METHODS if m not in methods)],
             status_code=405,
             include_in_schema=False,
+            exclude_from_auth=True,  # a 405 says what the path takes, whoever asks (as the app's router does)
+            opt={"method_not_allowed": True, "allow": ", ".join(sorted({*methods, "OPTIONS"}))},
         )(_method_not_allowed)
         for path, methods in taken.items()
     ]
@@ -499,7 +506,8 @@ def _not_allowed_handlers() -> list[HTTPRouteHandler]:
 
 scim_router = Router(
     path="/scim/v2",
-    route_handlers=[*_SCIM_HANDLERS, *_not_allowed_handlers(), groups, group, unknown_endpoint],
+    # The OPTIONS handlers first: a path whose first handler has no OPTIONS gets Litestar's, and ours would clash.
+    route_handlers=[*_not_allowed_handlers(), *_SCIM_HANDLERS, groups, group, unknown_endpoint],
     guards=[_requires_scim],
     exception_handlers={
         SCIMException: _scim_exception,

@@ -12,8 +12,10 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, post
 from litestar.datastructures import State
+from litestar.openapi.spec import OpenAPIType, Schema
 
 from api.auth import requires_events_write
+from api.config import ApiConfig
 from api.problems import problem
 from api.runtime import Runtime
 
@@ -34,12 +36,26 @@ class BatchResult(msgspec.Struct):
     results: list[EventResult]
 
 
+#: The body, read raw: ``{"events": [...]}`` or a bare list of 1 to 1,000 canonical events (README, "Events").
+#: Items are not constrained here on purpose: each event is checked on its own, and one that is not valid is
+#: answered ``rejected`` with its reasons while the rest of the batch is stored (202).
+_EVENTS = Schema(
+    type=OpenAPIType.ARRAY, items=Schema(), min_items=1, max_items=ApiConfig.max_batch_events
+)
+EVENT_BATCH = Schema(
+    one_of=[
+        Schema(type=OpenAPIType.OBJECT, required=["events"], properties={"events": _EVENTS}),
+        _EVENTS,
+    ]
+)
+
+
 class EventsController(Controller):
     path = "/v1/events"
     tags = ["intake"]
     guards = [requires_events_write]
 
-    @post("/", status_code=202)
+    @post("/", status_code=202, opt={"request_body": EVENT_BATCH})
     async def batch(self, request: Request, state: State) -> BatchResult:
         """Store a batch of canonical events (``{"events": [...]}`` or a bare list); the worker scores them."""
         runtime: Runtime = state.runtime

@@ -18,11 +18,13 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, post
 from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 from litestar.plugins.problem_details import ProblemDetailsException
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from api.config import webhook_secret_variable
+from api.openapi import json_object
 from api.problems import problem
 from api.runtime import Runtime
 
@@ -63,7 +65,15 @@ class WebhookController(Controller):
     path = "/webhooks"
     tags = ["intake"]
 
-    @post("/{source:str}", exclude_from_auth=True, status_code=202)
+    @post(
+        "/{source:str}",
+        exclude_from_auth=True,
+        status_code=202,
+        opt={"request_body": json_object("the tool's own payload, mapped by rules.yaml's sources")},
+        responses={
+            200: ResponseSpec(IntakeResult, description="Already received; nothing changed")
+        },
+    )
     async def receive(
         self, source: FromPath[str], request: Request, state: State
     ) -> Response[IntakeResult]:

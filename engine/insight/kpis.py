@@ -113,9 +113,10 @@ class PeriodKpis:
     #: active / invited; 0 when nobody was invited.
     participation_rate: float
     top_contributors: tuple[Contributor, ...]
-    organic_reach: int | float
+    #: Sums of event values: whole numbers stay integers (``float`` as the numeric tower means: int or float).
+    organic_reach: float
     shares: int
-    reactions: int | float
+    reactions: float
     clicks: int
     #: (reactions + clicks) / shares; 0 without shares.
     engagement_per_share: float

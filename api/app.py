@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import time
 import uuid
@@ -51,6 +52,7 @@ from api.scim.routes import scim_router
 from api.tools.events import EventsController
 from api.tools.webhooks import WebhookController
 from engine.errors import PlauditError
+from engine.logs import log_context
 
 __all__ = ["API_PATHS", "PUBLIC_PATHS", "create_app"]
 
@@ -61,14 +63,18 @@ PUBLIC_PATHS = ["^/webhooks/", "^/health", "^/metrics", "^/schema", "^/ob/"]
 API_PATHS = [*PUBLIC_PATHS, "^/v1/", "^/scim/"]
 
 
+access = logging.getLogger("plaudit.access")
+
 #: A request id a caller may send (``X-Request-Id``) and we keep: short, and nothing a log line could be fooled by.
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def request_context(app: ASGIApp) -> ASGIApp:
-    """Every answer carries ``X-Request-Id`` (the caller's, or a new one; in the logs and in a 500's problem
-    body, so a report can be matched to its log lines) and ``Server-Timing: app;dur=…`` (ms: the server's own
-    time, apart from the network)."""
+    """Every answer carries ``X-Request-Id`` (the caller's, or a new one; on every log line of the request and
+    in a 500's problem body, so a report can be matched to its log lines) and ``Server-Timing: app;dur=…`` (ms:
+    the server's own time, apart from the network). Each request is one line of the access log
+    (``plaudit.access``; ``PLAUDIT_ACCESS_LOG=off``): the path without its query string, which may carry a
+    sign-in token."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -78,9 +84,12 @@ def request_context(app: ASGIApp) -> ASGIApp:
         sent = dict(scope.get("headers", ())).get(b"x-request-id", b"").decode("latin-1")
         request_id = sent if _REQUEST_ID.match(sent) else uuid.uuid4().hex[:16]
         scope.setdefault("state", {})["request_id"] = request_id
+        status = 0
 
         async def answered(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 duration = f"app;dur={(time.perf_counter() - started) * 1000:.3f}".encode()
                 message["headers"] = [
                     *message.get("headers", []),
@@ -89,7 +98,20 @@ def request_context(app: ASGIApp) -> ASGIApp:
                 ]
             await send(message)
 
-        await app(scope, receive, answered)
+        with log_context(request_id=request_id):
+            try:
+                await app(scope, receive, answered)
+            finally:
+                ms = round((time.perf_counter() - started) * 1000, 1)
+                method, path = scope.get("method", ""), scope["path"]
+                access.info(
+                    "%s %s %s %sms",
+                    method,
+                    path,
+                    status,
+                    ms,
+                    extra={"method": method, "path": path, "status": status, "ms": ms},
+                )
 
     return middleware
 
@@ -173,7 +195,6 @@ def create_app(
         ],
         state=State({"runtime": runtime}),
         middleware=[
-            request_context,
             *_rate_limits(config),
             DefineMiddleware(PrincipalMiddleware, exclude=PUBLIC_PATHS),
         ],
@@ -208,6 +229,9 @@ def create_app(
     for extend in on_app_init:
         app_config = extend(app_config)
     app = Litestar.from_config(app_config)
+    # Around Litestar's own error handling and routing (not in ``middleware``, which runs inside them): an
+    # error answer, a 404 or a 405 carries the request id and is in the access log with its status too.
+    app.asgi_handler = request_context(app.asgi_handler)
     _allow_every_method(app)
     complete_schema(app)
     return app

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from engine.clock import parse_instant
+from engine.logs import configure_logging
 from engine.scoring.rulesets import RuleBook, default_rules_path, load_rulebook, publish
 from engine.settings import settings
 from engine.storage.database import Database, DatabaseConfig, open_database
@@ -33,6 +34,7 @@ __all__ = [
     "progress",
     "redis_client",
     "rules_or_exit",
+    "start_logging",
 ]
 
 # soft_wrap: a FILE:LINE:COL message stays on one line when piped or read by tools.
@@ -87,6 +89,14 @@ MOMENT = _Moment()
 def fail(message: str, code: int = 1) -> NoReturn:
     err.print(f"[red]error:[/red] {message}")
     sys.exit(code)
+
+
+def start_logging() -> None:
+    """The logging of a long-running process (serve, worker, cron), from PLAUDIT_LOG_* (engine.logs)."""
+    try:
+        configure_logging()
+    except ValueError as exc:
+        fail(str(exc))
 
 
 def redis_client(why: str) -> redis.Redis:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import click
 
-from admin.cli._common import MOMENT, console, err, fail, open_db, redis_client
+from admin.cli._common import MOMENT, console, err, fail, open_db, redis_client, start_logging
 
 __all__ = ["cron"]
 
@@ -60,6 +60,7 @@ def cron(ctx: click.Context, once: bool, now: datetime | None, logging_level: st
     from engine.jobs.cron import register_jobs, run_once
     from engine.settings import settings
 
+    start_logging()
     connection = redis_client("plaudit cron queues its jobs in the scaled setup's Redis")
     if once:
         from engine.scoring.rulesets import load_rulebook

@@ -7,7 +7,15 @@ from datetime import datetime, timedelta
 
 import click
 
-from admin.cli._common import INSTANT, console, ensure_rulebook, err, fail, open_db
+from admin.cli._common import (
+    INSTANT,
+    console,
+    ensure_rulebook,
+    err,
+    fail,
+    open_db,
+    start_logging,
+)
 from api.config import ApiConfig
 from engine import clock
 from engine.demo.seed import seed_demo
@@ -34,6 +42,7 @@ def serve(ctx: click.Context, host: str, port: int, demo: bool, until: datetime 
     from admin.pages import install_pages
     from api.app import create_app
 
+    start_logging()
     try:
         config = ApiConfig.from_env(database_url=ctx.obj.get("db"))
     except ValueError as exc:
@@ -56,7 +65,8 @@ def serve(ctx: click.Context, host: str, port: int, demo: bool, until: datetime 
         "sign-in links: `plaudit token E0001 --link` (or --role hr); HR accounts for /admin/: "
         "`plaudit hr add NAME`; tools: `plaudit api-keys create`"
     )
-    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
+    # Logging is ours (engine.logs): uvicorn's lines go through it, and the access log is the app's own.
+    uvicorn.run(app, host=host, port=port, access_log=False, log_config=None)
 
 
 @click.command()

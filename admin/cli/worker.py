@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from admin.cli._common import console, open_db, redis_client
+from admin.cli._common import console, open_db, redis_client, start_logging
 
 __all__ = ["events", "leaderboards", "worker"]
 
@@ -22,6 +22,7 @@ def worker(ctx: click.Context, burst: bool) -> None:
     from engine.jobs.reconnect import keep_running, when_back
     from engine.jobs.shards import QUEUE_NAME, sweep
 
+    start_logging()
     connection = redis_client(WHY_REDIS)
     running: list[SimpleWorker] = []
 

@@ -12,6 +12,8 @@ events back to pending when the roster changes.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -23,6 +25,7 @@ import msgspec
 from badges.earning import badge_rules
 from engine import clock
 from engine.defaults import BATCH_SIZE
+from engine.logs import log_context
 from engine.people.directory import resolve_employees
 from engine.rewards.badges import insert_badge_awards
 from engine.rewards.milestones import queue_milestones
@@ -43,6 +46,8 @@ from engine.storage.database import Database
 from rules.integrity import integrity_rules
 
 __all__ = ["SHARD_LOCK_SPACE", "ProcessResult", "process_batch", "process_pending"]
+
+log = logging.getLogger("plaudit.scoring")
 
 #: First key of PostgreSQL's two-key advisory locks taken per shard (an arbitrary constant of Plaudit's).
 SHARD_LOCK_SPACE = 0x504C
@@ -82,6 +87,7 @@ def process_batch(
 ) -> ProcessResult:
     """Score up to ``batch_size`` pending events (of one shard, for scaled workers) in one transaction."""
     in_shard = "" if shard is None else " AND shard = ?"
+    started = time.perf_counter()
     with db.transaction():
         if db.dialect == "postgres":
             # One worker at a time per shard: a second one waits for this batch to commit and then sees what is
@@ -104,7 +110,26 @@ def process_batch(
         )
         if not rows:
             return ProcessResult()
-        return _score(db, book, rows)
+        ids = [r[0] for r in rows]
+        # Every line logged while scoring names the batch (its event ids) and the program's ruleset.
+        context = {
+            "batch": f"{min(ids)}-{max(ids)}",
+            "shard": shard,
+            "ruleset": book.current.version if book.current else None,
+        }
+        with log_context(**context):
+            result = _score(db, book, rows)
+    with log_context(**context):
+        log.info(
+            "scored a batch of %d events: %d scored, %d points, %d parked, %d held in %.1f ms",
+            result.events,
+            result.scored,
+            result.points,
+            result.parked,
+            result.held,
+            (time.perf_counter() - started) * 1000,
+        )
+    return result
 
 
 def _score(db: Database, book: RuleBook, rows: list[tuple[Any, ...]]) -> ProcessResult:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -418,6 +421,69 @@ def test_paging_with_start_index_and_count(scim: Scim) -> None:
     assert floor["startIndex"] == 1 and [u["id"] for u in floor["Resources"]] == ids[:1]
     attrs = scim.get("/Users", params={"attributes": "userName", "count": 1}).json()
     assert set(attrs["Resources"][0]) == {"schemas", "id", "userName"}
+
+
+def test_an_identity_providers_bulk_sync_is_never_throttled(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 18: SCIM shared the /v1 limit and a conformance run was throttled. With the default limits (only
+    /v1 turned off, as in every test here) an identity provider runs its whole cycle per user (look up, create,
+    find by filter, replace, deactivate, delete) from four connections, as fast as this process answers up
+    to the SCIM limit's pace: no 429, and each new user is found by filter on the first page among hundreds."""
+    monkeypatch.chdir(ROOT)
+    _prepare(sqlite_url)
+    with _serving(sqlite_url) as scim:
+        limit = ApiConfig().scim_rate_limit_per_second
+        # Microsoft asks a SCIM endpoint to take 25 requests/s from one provisioning job; Okta sends less.
+        assert limit >= 25 and limit != ApiConfig().rate_limit_per_second
+        pace = Pace(
+            0.9 * limit
+        )  # as fast as the process answers, never faster than the limit allows
+        statuses: list[int] = []
+
+        def call(method: str, path: str, body: Any = None, **kw: Any) -> Any:
+            pace.wait()
+            r = scim.call(method, path, body, **kw)
+            statuses.append(r.status_code)
+            return r
+
+        def cycle(n: int) -> None:
+            name = f"sync{n}@acme.example"
+            query = {"filter": f'userName eq "{name}"'}
+            assert call("GET", "/Users", params=query).json()["totalResults"] == 0
+            created = call("POST", "/Users", okta_user(name, externalId=f"okta-{n}"))
+            assert created.status_code == 201, created.text
+            uid = created.json()["id"]
+            found = call("GET", "/Users", params=query).json()
+            assert [u["id"] for u in found["Resources"]] == [uid] and found["totalResults"] == 1
+            replaced = call("PUT", f"/Users/{uid}", okta_user(name, externalId=f"okta-{n}"))
+            assert replaced.status_code == 200, replaced.text
+            off = {
+                "schemas": [PATCH_OP],
+                "Operations": [{"op": "replace", "value": {"active": False}}],
+            }
+            assert call("PATCH", f"/Users/{uid}", off).status_code == 200
+            assert call("DELETE", f"/Users/{uid}").status_code == 204
+
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(cycle, range(200)))
+        assert len(statuses) == 1200 and 429 not in statuses
+
+
+class Pace:
+    """At most ``per_second`` calls a second from any number of threads, evenly spaced."""
+
+    def __init__(self, per_second: float) -> None:
+        self.gap = 1 / per_second
+        self.next = time.monotonic()
+        self.lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self.lock:
+            now = time.monotonic()
+            slot = max(self.next, now)
+            self.next = slot + self.gap
+        time.sleep(max(0.0, slot - now))
 
 
 def test_filters(scim: Scim) -> None:
